@@ -1,0 +1,40 @@
+package io.omoib.vton.preprocess;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ClothTypeTest {
+
+    @ParameterizedTest
+    @CsvSource({"upper, UPPER", "LOWER, LOWER", "Overall, OVERALL", "' upper ', UPPER"})
+    void parsesNamesIgnoringCaseAndSpaces(String text, ClothType expected) {
+        assertThat(ClothType.parse(text)).isEqualTo(expected);
+    }
+
+    @Test
+    void unknownNameIsRefusedListingTheAcceptedOnes() {
+        assertThatThrownBy(() -> ClothType.parse("dress"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'dress'")
+                .hasMessageContaining("upper, lower, overall");
+    }
+
+    @Test
+    void missingNameIsRefused() {
+        assertThatThrownBy(() -> ClothType.parse(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got nothing");
+    }
+
+    @Test
+    void idIsTheLowerCaseRequestName() {
+        for (ClothType type : ClothType.values()) {
+            assertThat(ClothType.parse(type.id())).isEqualTo(type);
+            assertThat(type.id()).isLowerCase();
+        }
+    }
+}

@@ -1,5 +1,7 @@
 package io.omoib.vton.preprocess;
 
+import java.util.Arrays;
+
 /**
  * Resizing exactly as Pillow 9.4 does with {@code Image.resize(size, Image.LANCZOS)}, plus CatVTON's
  * two framing helpers built on it. Results are bit-identical to Pillow's.
@@ -15,6 +17,8 @@ public final class Resize {
     private static final int PRECISION_BITS = 32 - 8 - 2;
     private static final int HALF = 1 << (PRECISION_BITS - 1);
     private static final double LANCZOS_SUPPORT = 3.0;
+    /** Rows the horizontal pass filters together; a multiple of the SIMD width once times channels. */
+    private static final int BLOCK_ROWS = 64;
 
     private Resize() {
     }
@@ -165,6 +169,10 @@ public final class Resize {
     /**
      * Resamples interleaved 8-bit samples.
      *
+     * <p>Both passes are arranged so that their inner loops are multiply-adds of whole
+     * {@code int[]} vectors, which the JIT compiles to SIMD code; the arithmetic per sample is
+     * Pillow's, so the result is too.
+     *
      * @param src {@code inW * inH * channels} samples, row-major, channels interleaved
      * @param channels samples per pixel
      * @return {@code outW * outH * channels} samples
@@ -172,108 +180,128 @@ public final class Resize {
     private static byte[] resample(byte[] src, int inW, int inH, int channels, int outW, int outH) {
         boolean horizontal = outW != inW;
         boolean vertical = outH != inH;
-        Coefficients vert = Coefficients.lanczos(inH, outH);
-        byte[] rows = src;
-        int firstRow = 0;
-        if (horizontal) {
-            // Only the source rows the vertical pass reads.
-            firstRow = vert.bounds[0];
-            int lastRow = vert.bounds[2 * outH - 2] + vert.bounds[2 * outH - 1];
-            if (!vertical) {
-                firstRow = 0;
-                lastRow = inH;
-            }
-            rows = horizontalPass(src, inW, firstRow, lastRow - firstRow, channels,
-                    Coefficients.lanczos(inW, outW));
-        }
         if (!vertical) {
-            return rows;
+            return horizontalPass(src, inW, 0, inH, channels, Coefficients.lanczos(inW, outW));
         }
-        return verticalPass(rows, horizontal ? outW : inW, firstRow, outH, channels, vert);
-    }
-
-    private static byte[] horizontalPass(byte[] src, int inW, int firstRow, int rowCount, int channels,
-                                         Coefficients c) {
-        int outW = c.outSize;
-        byte[] out = new byte[outW * rowCount * channels];
-        int ksize = c.ksize;
-        int[] k = c.fixed;
-        int[] bounds = c.bounds;
-        if (channels == 3) {
-            for (int y = 0; y < rowCount; y++) {
-                int rowStart = (firstRow + y) * inW * 3;
-                int o = y * outW * 3;
-                for (int xx = 0; xx < outW; xx++, o += 3) {
-                    int xmin = bounds[2 * xx];
-                    int n = bounds[2 * xx + 1];
-                    int kOff = xx * ksize;
-                    int s0 = HALF;
-                    int s1 = HALF;
-                    int s2 = HALF;
-                    int p = rowStart + xmin * 3;
-                    for (int x = 0; x < n; x++, p += 3) {
-                        int w = k[kOff + x];
-                        s0 += (src[p] & 0xFF) * w;
-                        s1 += (src[p + 1] & 0xFF) * w;
-                        s2 += (src[p + 2] & 0xFF) * w;
-                    }
-                    out[o] = clip8(s0);
-                    out[o + 1] = clip8(s1);
-                    out[o + 2] = clip8(s2);
-                }
-            }
-        } else {
-            for (int y = 0; y < rowCount; y++) {
-                int rowStart = (firstRow + y) * inW;
-                int o = y * outW;
-                for (int xx = 0; xx < outW; xx++, o++) {
-                    int xmin = bounds[2 * xx];
-                    int n = bounds[2 * xx + 1];
-                    int kOff = xx * ksize;
-                    int s = HALF;
-                    int p = rowStart + xmin;
-                    for (int x = 0; x < n; x++) {
-                        s += (src[p + x] & 0xFF) * k[kOff + x];
-                    }
-                    out[o] = clip8(s);
-                }
-            }
+        Coefficients vert = Coefficients.lanczos(inH, outH);
+        if (!horizontal) {
+            return verticalPass(src, 0, inW * channels, vert);
         }
-        return out;
+        // The horizontal pass only needs the source rows the vertical pass reads.
+        int firstRow = vert.bounds[0];
+        int lastRow = vert.bounds[2 * outH - 2] + vert.bounds[2 * outH - 1];
+        byte[] rows = horizontalPass(src, inW, firstRow, lastRow, channels, Coefficients.lanczos(inW, outW));
+        return verticalPass(rows, firstRow, outW * channels, vert);
     }
 
     /**
-     * @param src rows starting at source row {@code firstRow}, {@code width * channels} samples each
+     * Filters source rows {@code [first, last)} horizontally, {@value #BLOCK_ROWS} rows at a time: the
+     * block is transposed so that each source column of the block is one contiguous vector, and each
+     * output column is then a sum of a few such vectors times a weight.
+     *
+     * @return {@code last - first} rows of {@code outW * channels} samples
      */
-    private static byte[] verticalPass(byte[] src, int width, int firstRow, int outH, int channels,
-                                       Coefficients c) {
-        int rowLen = width * channels;
-        byte[] out = new byte[outH * rowLen];
-        int ksize = c.ksize;
-        int[] k = c.fixed;
-        int[] acc = new int[rowLen];
-        for (int yy = 0; yy < outH; yy++) {
-            int ymin = c.bounds[2 * yy] - firstRow;
-            int n = c.bounds[2 * yy + 1];
-            int kOff = yy * ksize;
-            java.util.Arrays.fill(acc, HALF);
-            // Row-at-a-time accumulation walks memory sequentially; the sum per sample is the same.
-            for (int y = 0; y < n; y++) {
-                int w = k[kOff + y];
-                int p = (ymin + y) * rowLen;
-                for (int i = 0; i < rowLen; i++) {
-                    acc[i] += (src[p + i] & 0xFF) * w;
+    private static byte[] horizontalPass(byte[] src, int inW, int first, int last, int channels,
+                                         Coefficients c) {
+        int inRowLen = inW * channels;
+        int outRowLen = c.outSize * channels;
+        byte[] out = new byte[(last - first) * outRowLen];
+        int[][] columns = new int[inW][BLOCK_ROWS * channels];
+        int[] acc = new int[BLOCK_ROWS * channels];
+        for (int r0 = first; r0 < last; r0 += BLOCK_ROWS) {
+            int blockRows = Math.min(BLOCK_ROWS, last - r0);
+            transposeBlock(src, inW, channels, r0, blockRows, columns);
+            for (int xx = 0; xx < c.outSize; xx++) {
+                int xmin = c.bounds[2 * xx];
+                int n = c.bounds[2 * xx + 1];
+                int kOff = xx * c.ksize;
+                Arrays.fill(acc, HALF);
+                for (int x = 0; x < n; x++) {
+                    multiplyAdd(acc, columns[xmin + x], c.fixed[kOff + x]);
                 }
-            }
-            int o = yy * rowLen;
-            for (int i = 0; i < rowLen; i++) {
-                out[o + i] = clip8(acc[i]);
+                int o = (r0 - first) * outRowLen + xx * channels;
+                if (channels == 3) {
+                    for (int lane = 0; lane < blockRows * 3; lane += 3, o += outRowLen) {
+                        out[o] = clip(acc[lane]);
+                        out[o + 1] = clip(acc[lane + 1]);
+                        out[o + 2] = clip(acc[lane + 2]);
+                    }
+                } else {
+                    for (int lane = 0; lane < blockRows; lane++, o += outRowLen) {
+                        out[o] = clip(acc[lane]);
+                    }
+                }
             }
         }
         return out;
     }
 
-    private static byte clip8(int sum) {
+    /** {@code columns[x][r * channels + ch] = src[row r0 + r, column x, channel ch]}. */
+    private static void transposeBlock(byte[] src, int inW, int channels, int r0, int blockRows, int[][] columns) {
+        int rowLen = inW * channels;
+        for (int r = 0; r < blockRows; r++) {
+            int s = (r0 + r) * rowLen;
+            if (channels == 3) {
+                for (int x = 0, t = r * 3; x < inW; x++, s += 3) {
+                    int[] column = columns[x];
+                    column[t] = src[s] & 0xFF;
+                    column[t + 1] = src[s + 1] & 0xFF;
+                    column[t + 2] = src[s + 2] & 0xFF;
+                }
+            } else {
+                for (int x = 0; x < inW; x++, s++) {
+                    columns[x][r] = src[s] & 0xFF;
+                }
+            }
+        }
+    }
+
+    /**
+     * Filters vertically: each output row is a weighted sum of a few input rows, widened to
+     * {@code int} once each into a ring of {@code ksize} rows (the rows an output needs never span
+     * more, and they only move forward).
+     *
+     * @param src input rows starting at source row {@code firstRow}, {@code rowLen} samples each
+     * @return {@code c.outSize} rows of {@code rowLen} samples
+     */
+    private static byte[] verticalPass(byte[] src, int firstRow, int rowLen, Coefficients c) {
+        byte[] out = new byte[c.outSize * rowLen];
+        int[][] ring = new int[c.ksize][rowLen];
+        int[] ringRow = new int[c.ksize];
+        Arrays.fill(ringRow, -1);
+        int[] acc = new int[rowLen];
+        for (int yy = 0; yy < c.outSize; yy++) {
+            int ymin = c.bounds[2 * yy] - firstRow;
+            int n = c.bounds[2 * yy + 1];
+            int kOff = yy * c.ksize;
+            Arrays.fill(acc, HALF);
+            for (int y = ymin; y < ymin + n; y++) {
+                int slot = y % c.ksize;
+                int[] row = ring[slot];
+                if (ringRow[slot] != y) {
+                    for (int i = 0, p = y * rowLen; i < rowLen; i++, p++) {
+                        row[i] = src[p] & 0xFF;
+                    }
+                    ringRow[slot] = y;
+                }
+                multiplyAdd(acc, row, c.fixed[kOff + y - ymin]);
+            }
+            for (int i = 0, o = yy * rowLen; i < rowLen; i++, o++) {
+                out[o] = clip(acc[i]);
+            }
+        }
+        return out;
+    }
+
+    /** {@code acc[i] += row[i] * weight}; kept this simple so that it vectorises. */
+    private static void multiplyAdd(int[] acc, int[] row, int weight) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] += row[i] * weight;
+        }
+    }
+
+    /** Rounds a fixed-point sum (the half is added up front) to an 8-bit sample. */
+    private static byte clip(int sum) {
         int v = sum >> PRECISION_BITS;
         return (byte) (v < 0 ? 0 : Math.min(v, 255));
     }

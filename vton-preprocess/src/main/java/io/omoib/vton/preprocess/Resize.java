@@ -17,8 +17,19 @@ public final class Resize {
     private static final int PRECISION_BITS = 32 - 8 - 2;
     private static final int HALF = 1 << (PRECISION_BITS - 1);
     private static final double LANCZOS_SUPPORT = 3.0;
-    /** Rows the horizontal pass filters together; a multiple of the SIMD width once times channels. */
-    private static final int BLOCK_ROWS = 64;
+    /** Samples per vector in the horizontal pass: 64 RGB rows or 192 gray rows at a time. */
+    private static final int BLOCK_LANES = 192;
+    /** Columns transposed together: their vectors fit in the L1 cache. */
+    private static final int TILE_COLUMNS = 16;
+    /** {@code CLIP[(sum >> PRECISION_BITS) + CLIP_OFFSET]} is the sum rounded and clamped to 0-255. */
+    private static final byte[] CLIP = new byte[1280];
+    private static final int CLIP_OFFSET = 640;
+
+    static {
+        for (int i = 0; i < CLIP.length; i++) {
+            CLIP[i] = (byte) Math.max(0, Math.min(255, i - CLIP_OFFSET));
+        }
+    }
 
     private Resize() {
     }
@@ -195,7 +206,7 @@ public final class Resize {
     }
 
     /**
-     * Filters source rows {@code [first, last)} horizontally, {@value #BLOCK_ROWS} rows at a time: the
+     * Filters source rows {@code [first, last)} horizontally, a block of rows at a time: the
      * block is transposed so that each source column of the block is one contiguous vector, and each
      * output column is then a sum of a few such vectors times a weight.
      *
@@ -206,10 +217,11 @@ public final class Resize {
         int inRowLen = inW * channels;
         int outRowLen = c.outSize * channels;
         byte[] out = new byte[(last - first) * outRowLen];
-        int[][] columns = new int[inW][BLOCK_ROWS * channels];
-        int[] acc = new int[BLOCK_ROWS * channels];
-        for (int r0 = first; r0 < last; r0 += BLOCK_ROWS) {
-            int blockRows = Math.min(BLOCK_ROWS, last - r0);
+        int blockSize = BLOCK_LANES / channels;
+        int[][] columns = new int[inW][BLOCK_LANES];
+        int[] acc = new int[BLOCK_LANES];
+        for (int r0 = first; r0 < last; r0 += blockSize) {
+            int blockRows = Math.min(blockSize, last - r0);
             transposeBlock(src, inW, channels, r0, blockRows, columns);
             for (int xx = 0; xx < c.outSize; xx++) {
                 int xmin = c.bounds[2 * xx];
@@ -236,21 +248,27 @@ public final class Resize {
         return out;
     }
 
-    /** {@code columns[x][r * channels + ch] = src[row r0 + r, column x, channel ch]}. */
+    /**
+     * {@code columns[x][r * channels + ch] = src[row r0 + r, column x, channel ch]}, a tile of
+     * {@value #TILE_COLUMNS} columns at a time so that the columns being written stay in cache.
+     */
     private static void transposeBlock(byte[] src, int inW, int channels, int r0, int blockRows, int[][] columns) {
         int rowLen = inW * channels;
-        for (int r = 0; r < blockRows; r++) {
-            int s = (r0 + r) * rowLen;
-            if (channels == 3) {
-                for (int x = 0, t = r * 3; x < inW; x++, s += 3) {
-                    int[] column = columns[x];
-                    column[t] = src[s] & 0xFF;
-                    column[t + 1] = src[s + 1] & 0xFF;
-                    column[t + 2] = src[s + 2] & 0xFF;
-                }
-            } else {
-                for (int x = 0; x < inW; x++, s++) {
-                    columns[x][r] = src[s] & 0xFF;
+        for (int x0 = 0; x0 < inW; x0 += TILE_COLUMNS) {
+            int x1 = Math.min(inW, x0 + TILE_COLUMNS);
+            for (int r = 0; r < blockRows; r++) {
+                int s = (r0 + r) * rowLen + x0 * channels;
+                if (channels == 3) {
+                    for (int x = x0, t = r * 3; x < x1; x++, s += 3) {
+                        int[] column = columns[x];
+                        column[t] = src[s] & 0xFF;
+                        column[t + 1] = src[s + 1] & 0xFF;
+                        column[t + 2] = src[s + 2] & 0xFF;
+                    }
+                } else {
+                    for (int x = x0; x < x1; x++, s++) {
+                        columns[x][r] = src[s] & 0xFF;
+                    }
                 }
             }
         }
@@ -300,10 +318,12 @@ public final class Resize {
         }
     }
 
-    /** Rounds a fixed-point sum (the half is added up front) to an 8-bit sample. */
+    /**
+     * Rounds a fixed-point sum (the half is added up front) to an 8-bit sample. Lanczos lobes keep
+     * sums within {@code [-640, 640) << PRECISION_BITS}, the table's range, as in Pillow.
+     */
     private static byte clip(int sum) {
-        int v = sum >> PRECISION_BITS;
-        return (byte) (v < 0 ? 0 : Math.min(v, 255));
+        return CLIP[(sum >> PRECISION_BITS) + CLIP_OFFSET];
     }
 
     /** Lanczos weights for one axis: for each output sample, the first input index, count and weights. */

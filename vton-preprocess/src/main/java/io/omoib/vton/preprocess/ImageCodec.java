@@ -152,7 +152,7 @@ public final class ImageCodec {
             } finally {
                 reader.dispose();
             }
-            RgbImage rgb = RgbImage.wrap(image.getWidth(), image.getHeight(), RasterToRgb.toRgb(image));
+            RgbImage rgb = RgbImage.wrap(image.getWidth(), image.getHeight(), packedRgbOf(image));
             boolean mayHaveExif = !format.equals("BMP") && !format.equals("GIF");
             return mayHaveExif ? ExifOrientation.apply(ExifOrientation.read(bytes), rgb) : rgb;
         } catch (InvalidImageException e) {
@@ -188,7 +188,7 @@ public final class ImageCodec {
             throw new InvalidImageException(name, "image is " + width + "x" + height + " = " + pixels
                     + " pixels, above the limit of " + maxPixels + "; downscale it or raise ImageCodec.Builder.maxPixels");
         }
-        BufferedImage image = reader.read(0, storedSamplesParam(reader));
+        BufferedImage image = reader.read(0, storedSamplesParam(reader, format, width, height));
         if (truncation.first != null) {
             throw new InvalidImageException(name, format + " data is truncated (" + truncation.first
                     + "); send the complete file");
@@ -198,22 +198,59 @@ public final class ImageCodec {
 
     /**
      * Asks for RGB and gray samples as stored: TwelveMonkeys would otherwise convert a JPEG with an
-     * embedded ICC profile to sRGB, which Pillow never does. CMYK and other spaces keep the reader's
-     * default, a conversion to sRGB.
+     * embedded ICC profile to sRGB, which Pillow never does. A YCbCr or RGB JPEG is decoded straight into
+     * {@link RgbImage}'s layout, which saves a copy of every pixel. CMYK and other spaces keep the
+     * reader's default, a conversion to sRGB.
      */
-    private static ImageReadParam storedSamplesParam(ImageReader reader) throws IOException {
+    private static ImageReadParam storedSamplesParam(ImageReader reader, String format, int width, int height)
+            throws IOException {
         ImageReadParam param = reader.getDefaultReadParam();
         ImageTypeSpecifier stored = reader.getRawImageType(0);
         if (stored == null) {
             return param;
         }
-        ColorSpace storedSpace = stored.getColorModel().getColorSpace();
+        ColorModel storedModel = stored.getColorModel();
+        ColorSpace storedSpace = storedModel.getColorSpace();
+        if (format.equals("JPEG") && storedSpace.getType() == ColorSpace.TYPE_RGB && storedModel.getNumComponents() == 3
+                && storedModel.getTransferType() == DataBuffer.TYPE_BYTE
+                && stored.getSampleModel().getNumBands() == 3 && stored.getSampleModel().getSampleSize(0) == 8) {
+            param.setDestination(packedRgbDestination(storedSpace, width, height));
+            return param;
+        }
         boolean rgbOrGray = storedSpace.getType() == ColorSpace.TYPE_RGB || storedSpace.getType() == ColorSpace.TYPE_GRAY;
         Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
         if (rgbOrGray && types.hasNext() && !types.next().getColorModel().getColorSpace().equals(storedSpace)) {
             param.setDestinationType(stored);
         }
         return param;
+    }
+
+    /**
+     * An image whose buffer is exactly a packed {@code R, G, B} array, in the stored colour space so
+     * that no reader converts into it.
+     */
+    private static BufferedImage packedRgbDestination(ColorSpace space, int width, int height) {
+        WritableRaster raster = Raster.createInterleavedRaster(
+                new DataBufferByte(RgbImage.checkLength(width, height, -1)), width, height, width * 3, 3,
+                new int[] {0, 1, 2}, null);
+        ColorModel model = new ComponentColorModel(space, false, false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
+        return new BufferedImage(model, raster, false, null);
+    }
+
+    /** The packed RGB bytes of a decoded image: its own buffer when decoded into that layout, else a conversion. */
+    private static byte[] packedRgbOf(BufferedImage image) {
+        Raster raster = image.getRaster();
+        if (image.getColorModel().getNumComponents() == 3 && !image.getColorModel().hasAlpha()
+                && raster.getDataBuffer() instanceof DataBufferByte buffer
+                && buffer.getNumBanks() == 1 && buffer.getOffset() == 0
+                && raster.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel layout
+                && layout.getPixelStride() == 3 && layout.getScanlineStride() == image.getWidth() * 3
+                && java.util.Arrays.equals(layout.getBandOffsets(), new int[] {0, 1, 2})
+                && raster.getParent() == null && raster.getMinX() == 0 && raster.getMinY() == 0
+                && buffer.getData().length == image.getWidth() * image.getHeight() * 3) {
+            return buffer.getData();
+        }
+        return RasterToRgb.toRgb(image);
     }
 
     /**

@@ -220,17 +220,15 @@ public final class Resize {
         int blockSize = BLOCK_LANES / channels;
         int[][] columns = new int[inW][BLOCK_LANES];
         int[] acc = new int[BLOCK_LANES];
+        int[][] taps = new int[c.ksize][];
         for (int r0 = first; r0 < last; r0 += blockSize) {
             int blockRows = Math.min(blockSize, last - r0);
             transposeBlock(src, inW, channels, r0, blockRows, columns);
             for (int xx = 0; xx < c.outSize; xx++) {
                 int xmin = c.bounds[2 * xx];
                 int n = c.bounds[2 * xx + 1];
-                int kOff = xx * c.ksize;
-                Arrays.fill(acc, HALF);
-                for (int x = 0; x < n; x++) {
-                    multiplyAdd(acc, columns[xmin + x], c.fixed[kOff + x]);
-                }
+                System.arraycopy(columns, xmin, taps, 0, n);
+                weightedSum(acc, taps, n, c.fixed, xx * c.ksize);
                 int o = (r0 - first) * outRowLen + xx * channels;
                 if (channels == 3) {
                     for (int lane = 0; lane < blockRows * 3; lane += 3, o += outRowLen) {
@@ -288,11 +286,10 @@ public final class Resize {
         int[] ringRow = new int[c.ksize];
         Arrays.fill(ringRow, -1);
         int[] acc = new int[rowLen];
+        int[][] taps = new int[c.ksize][];
         for (int yy = 0; yy < c.outSize; yy++) {
             int ymin = c.bounds[2 * yy] - firstRow;
             int n = c.bounds[2 * yy + 1];
-            int kOff = yy * c.ksize;
-            Arrays.fill(acc, HALF);
             for (int y = ymin; y < ymin + n; y++) {
                 int slot = y % c.ksize;
                 int[] row = ring[slot];
@@ -302,8 +299,9 @@ public final class Resize {
                     }
                     ringRow[slot] = y;
                 }
-                multiplyAdd(acc, row, c.fixed[kOff + y - ymin]);
+                taps[y - ymin] = row;
             }
+            weightedSum(acc, taps, n, c.fixed, yy * c.ksize);
             for (int i = 0, o = yy * rowLen; i < rowLen; i++, o++) {
                 out[o] = clip(acc[i]);
             }
@@ -311,10 +309,33 @@ public final class Resize {
         return out;
     }
 
-    /** {@code acc[i] += row[i] * weight}; kept this simple so that it vectorises. */
-    private static void multiplyAdd(int[] acc, int[] row, int weight) {
-        for (int i = 0; i < acc.length; i++) {
-            acc[i] += row[i] * weight;
+    /**
+     * {@code acc[i] = HALF + sum over t < n of taps[t][i] * weights[kOff + t]}, four taps per sweep
+     * over {@code acc}; the loops are kept this plain so that they vectorise. Integer addition wraps
+     * the same in any order, so the grouping does not change the result.
+     */
+    private static void weightedSum(int[] acc, int[][] taps, int n, int[] weights, int kOff) {
+        Arrays.fill(acc, HALF);
+        int t = 0;
+        for (; t + 4 <= n; t += 4) {
+            int[] a = taps[t];
+            int[] b = taps[t + 1];
+            int[] c = taps[t + 2];
+            int[] d = taps[t + 3];
+            int wa = weights[kOff + t];
+            int wb = weights[kOff + t + 1];
+            int wc = weights[kOff + t + 2];
+            int wd = weights[kOff + t + 3];
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] += a[i] * wa + b[i] * wb + c[i] * wc + d[i] * wd;
+            }
+        }
+        for (; t < n; t++) {
+            int[] a = taps[t];
+            int wa = weights[kOff + t];
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] += a[i] * wa;
+            }
         }
     }
 

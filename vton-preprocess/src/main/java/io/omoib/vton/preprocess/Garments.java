@@ -32,15 +32,17 @@ public final class Garments {
      * @return the stacked image
      */
     public static RgbImage stack(RgbImage upper, RgbImage lower) {
-        int width = Math.max(upper.width(), lower.width());
-        long height = (long) upper.height() + lower.height();
-        if (height > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("garments too tall to stack: " + height + " rows");
-        }
-        return Canvas.white(width, (int) height)
-                .paste(upper, (width - upper.width()) / 2, 0)
-                .paste(lower, (width - lower.width()) / 2, upper.height())
-                .toImage();
+        ResampleSource stacked = ResampleSource.stacked(upper, lower);
+        return RgbImage.wrap(stacked.width, stacked.height, stacked.toArray());
+    }
+
+    /** {@link #forClothType} as a resampler source: an outfit is stacked as it is read, never stored. */
+    static ResampleSource sourceFor(ClothType clothType, RgbImage upper, RgbImage lower) {
+        return switch (clothType) {
+            case UPPER -> ResampleSource.of(require(upper, "upper", clothType));
+            case LOWER -> ResampleSource.of(require(lower, "lower", clothType));
+            case OVERALL -> ResampleSource.stacked(require(upper, "upper", clothType), require(lower, "lower", clothType));
+        };
     }
 
     private static RgbImage require(RgbImage garment, String which, ClothType clothType) {

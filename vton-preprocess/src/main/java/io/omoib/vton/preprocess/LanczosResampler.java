@@ -43,21 +43,20 @@ final class LanczosResampler {
     }
 
     /**
-     * Resamples interleaved 8-bit samples.
+     * Resamples to {@code outW x outH}; the same size gives the source's samples unchanged.
      *
-     * @param src {@code inW * inH * channels} samples, row-major, channels interleaved
-     * @param channels samples per pixel, 1 or 3
-     * @return {@code outW * outH * channels} samples
+     * @param src the samples, 1 or 3 channels
+     * @return {@code outW * outH * channels} samples, row-major, channels interleaved
      */
-    static byte[] resample(byte[] src, int inW, int inH, int channels, int outW, int outH) {
-        if (outH == inH) {
-            return horizontalOnly(src, inW, inH, channels, Coefficients.lanczos(inW, outW));
+    static byte[] resample(ResampleSource src, int outW, int outH) {
+        if (outH == src.height) {
+            return outW == src.width ? src.toArray() : horizontalOnly(src, Coefficients.lanczos(src.width, outW));
         }
-        Coefficients vertical = Coefficients.lanczos(inH, outH);
-        RowSource rows = outW == inW
-                ? new WidenedRows(src, inW * channels, vertical.ksize)
-                : new FilteredRows(src, inW, channels, Coefficients.lanczos(inW, outW), vertical);
-        return verticalPass(rows, outW * channels, vertical);
+        Coefficients vertical = Coefficients.lanczos(src.height, outH);
+        RowSource rows = outW == src.width
+                ? new WidenedRows(src, vertical.ksize)
+                : new FilteredRows(src, Coefficients.lanczos(src.width, outW), vertical);
+        return verticalPass(rows, outW * src.channels, vertical);
     }
 
     /** Rows of the image entering the vertical pass, as {@code int} samples, asked for in increasing order. */
@@ -71,15 +70,15 @@ final class LanczosResampler {
 
     /** Source rows widened to {@code int} once each, kept in a ring as long as an output row may need them. */
     private static final class WidenedRows implements RowSource {
-        private final byte[] src;
-        private final int rowLen;
+        private final ResampleSource src;
+        private final byte[] bytes;
         private final int[][] ring;
         private final int[] ringRow;
 
-        WidenedRows(byte[] src, int rowLen, int window) {
+        WidenedRows(ResampleSource src, int window) {
             this.src = src;
-            this.rowLen = rowLen;
-            this.ring = new int[window][rowLen];
+            this.bytes = new byte[src.width * src.channels];
+            this.ring = new int[window][bytes.length];
             this.ringRow = new int[window];
             Arrays.fill(ringRow, -1);
         }
@@ -89,8 +88,9 @@ final class LanczosResampler {
             int slot = y % ring.length;
             int[] row = ring[slot];
             if (ringRow[slot] != y) {
-                for (int i = 0, p = y * rowLen; i < rowLen; i++, p++) {
-                    row[i] = src[p] & 0xFF;
+                src.readRows(y, 1, bytes);
+                for (int i = 0; i < bytes.length; i++) {
+                    row[i] = bytes[i] & 0xFF;
                 }
                 ringRow[slot] = y;
             }
@@ -106,10 +106,10 @@ final class LanczosResampler {
         private final int lastRow;
         private int produced;
 
-        FilteredRows(byte[] src, int inW, int channels, Coefficients horizontal, Coefficients vertical) {
-            this.filter = new HorizontalFilter(src, inW, channels, horizontal);
+        FilteredRows(ResampleSource src, Coefficients horizontal, Coefficients vertical) {
+            this.filter = new HorizontalFilter(src, horizontal);
             // Rows from the oldest one an output row still needs to the end of the newest block.
-            this.ring = new int[vertical.ksize + filter.blockSize][horizontal.outSize * channels];
+            this.ring = new int[vertical.ksize + filter.blockSize][horizontal.outSize * src.channels];
             this.blockRows = new int[filter.blockSize][];
             this.produced = vertical.bounds[0];
             this.lastRow = vertical.bounds[2 * vertical.outSize - 2] + vertical.bounds[2 * vertical.outSize - 1];
@@ -129,9 +129,10 @@ final class LanczosResampler {
         }
     }
 
-    private static byte[] horizontalOnly(byte[] src, int inW, int inH, int channels, Coefficients c) {
-        HorizontalFilter filter = new HorizontalFilter(src, inW, channels, c);
-        int rowLen = c.outSize * channels;
+    private static byte[] horizontalOnly(ResampleSource src, Coefficients c) {
+        HorizontalFilter filter = new HorizontalFilter(src, c);
+        int inH = src.height;
+        int rowLen = c.outSize * src.channels;
         byte[] out = new byte[inH * rowLen];
         int[][] rows = new int[filter.blockSize][rowLen];
         for (int r0 = 0; r0 < inH; r0 += filter.blockSize) {
@@ -150,20 +151,22 @@ final class LanczosResampler {
     /** The horizontal pass over blocks of source rows, with its scratch vectors. */
     private static final class HorizontalFilter {
         final int blockSize;
-        private final byte[] src;
+        private final ResampleSource src;
         private final int inW;
         private final int channels;
         private final Coefficients c;
+        private final byte[] block;
         private final int[][] columns;
         private final int[] acc = new int[BLOCK_LANES];
         private final int[][] taps;
 
-        HorizontalFilter(byte[] src, int inW, int channels, Coefficients c) {
+        HorizontalFilter(ResampleSource src, Coefficients c) {
             this.src = src;
-            this.inW = inW;
-            this.channels = channels;
+            this.inW = src.width;
+            this.channels = src.channels;
             this.c = c;
             this.blockSize = BLOCK_LANES / channels;
+            this.block = new byte[blockSize * inW * channels];
             this.columns = new int[inW][BLOCK_LANES];
             this.taps = new int[c.ksize][];
         }
@@ -175,7 +178,8 @@ final class LanczosResampler {
          * @param out receives row {@code r0 + r} in {@code out[r]}, {@code outW * channels} samples 0-255
          */
         void filterBlock(int r0, int count, int[][] out) {
-            transpose(r0, count);
+            src.readRows(r0, count, block);
+            transpose(count);
             for (int xx = 0; xx < c.outSize; xx++) {
                 int n = c.bounds[2 * xx + 1];
                 System.arraycopy(columns, c.bounds[2 * xx], taps, 0, n);
@@ -196,23 +200,23 @@ final class LanczosResampler {
             }
         }
 
-        /** {@code columns[x][r * channels + ch] = src[row r0 + r, column x, channel ch]}, a tile at a time. */
-        private void transpose(int r0, int count) {
+        /** {@code columns[x][r * channels + ch] = block[row r, column x, channel ch]}, a tile at a time. */
+        private void transpose(int count) {
             int rowLen = inW * channels;
             for (int x0 = 0; x0 < inW; x0 += TILE_COLUMNS) {
                 int x1 = Math.min(inW, x0 + TILE_COLUMNS);
                 for (int r = 0; r < count; r++) {
-                    int s = (r0 + r) * rowLen + x0 * channels;
+                    int s = r * rowLen + x0 * channels;
                     if (channels == 3) {
                         for (int x = x0, t = r * 3; x < x1; x++, s += 3) {
                             int[] column = columns[x];
-                            column[t] = src[s] & 0xFF;
-                            column[t + 1] = src[s + 1] & 0xFF;
-                            column[t + 2] = src[s + 2] & 0xFF;
+                            column[t] = block[s] & 0xFF;
+                            column[t + 1] = block[s + 1] & 0xFF;
+                            column[t + 2] = block[s + 2] & 0xFF;
                         }
                     } else {
                         for (int x = x0; x < x1; x++, s++) {
-                            columns[x][r] = src[s] & 0xFF;
+                            columns[x][r] = block[s] & 0xFF;
                         }
                     }
                 }

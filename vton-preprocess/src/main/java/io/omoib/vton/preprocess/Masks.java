@@ -21,13 +21,17 @@ public final class Masks {
      * @return its luma
      */
     public static GrayImage toGray(RgbImage image) {
-        byte[] rgb = image.pixels();
-        byte[] luma = new byte[rgb.length / 3];
-        for (int i = 0, p = 0; i < luma.length; i++, p += 3) {
-            luma[i] = (byte) (((rgb[p] & 0xFF) * 19595 + (rgb[p + 1] & 0xFF) * 38470
+        byte[] luma = new byte[image.width() * image.height()];
+        toGray(image.pixels(), 0, luma, 0, luma.length);
+        return GrayImage.wrap(image.width(), image.height(), luma);
+    }
+
+    /** Converts {@code count} packed RGB pixels from {@code rgb[from]} to luma at {@code luma[to]}. */
+    static void toGray(byte[] rgb, int from, byte[] luma, int to, int count) {
+        for (int i = 0, p = from; i < count; i++, p += 3) {
+            luma[to + i] = (byte) (((rgb[p] & 0xFF) * 19595 + (rgb[p + 1] & 0xFF) * 38470
                     + (rgb[p + 2] & 0xFF) * 7471 + 0x8000) >> 16);
         }
-        return GrayImage.wrap(image.width(), image.height(), luma);
     }
 
     /**

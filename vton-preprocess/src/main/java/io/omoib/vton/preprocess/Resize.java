@@ -1,5 +1,7 @@
 package io.omoib.vton.preprocess;
 
+import java.util.Arrays;
+
 /**
  * Resizing exactly as Pillow 9.4 does with {@code Image.resize(size, Image.LANCZOS)}, plus CatVTON's
  * two framing helpers built on it. Results are bit-identical to Pillow's.
@@ -8,7 +10,8 @@ package io.omoib.vton.preprocess;
  * vertical pass; a pass whose size is unchanged is skipped. Each output sample is a weighted sum of
  * input samples with Lanczos-3 weights (support widened by the scale factor when shrinking),
  * normalised to sum 1, rounded to 22-bit fixed point, accumulated in {@code int}, rounded and
- * clamped to 8 bits after each pass. About 1.6x faster than Pillow on one core ({@code benchmarks}).
+ * clamped to 8 bits after each pass. On one core it takes a little over half Pillow's time
+ * ({@code benchmarks/compare/preprocess.sh}).
  */
 public final class Resize {
     private Resize() {
@@ -27,8 +30,7 @@ public final class Resize {
         if (width == image.width() && height == image.height()) {
             return image;
         }
-        return RgbImage.wrap(width, height,
-                LanczosResampler.resample(image.pixels(), image.width(), image.height(), 3, width, height));
+        return rgb(ResampleSource.of(image), width, height);
     }
 
     /**
@@ -44,8 +46,7 @@ public final class Resize {
         if (width == image.width() && height == image.height()) {
             return image;
         }
-        return GrayImage.wrap(width, height,
-                LanczosResampler.resample(image.pixels(), image.width(), image.height(), 1, width, height));
+        return gray(ResampleSource.of(image), width, height);
     }
 
     /**
@@ -59,7 +60,7 @@ public final class Resize {
      */
     public static RgbImage resizeAndCrop(RgbImage image, int width, int height) {
         int[] box = centredCropBox(image.width(), image.height(), width, height);
-        return lanczos(crop(image, box), width, height);
+        return rgb(ResampleSource.window(image, box[0], box[1], box[2] - box[0], box[3] - box[1]), width, height);
     }
 
     /**
@@ -72,14 +73,16 @@ public final class Resize {
      */
     public static GrayImage resizeAndCrop(GrayImage image, int width, int height) {
         int[] box = centredCropBox(image.width(), image.height(), width, height);
-        int cw = box[2] - box[0];
-        int ch = box[3] - box[1];
-        byte[] src = image.pixels();
-        byte[] out = new byte[cw * ch];
-        for (int y = 0; y < ch; y++) {
-            System.arraycopy(src, (box[1] + y) * image.width() + box[0], out, y * cw, cw);
-        }
-        return lanczos(GrayImage.wrap(cw, ch, out), width, height);
+        return gray(ResampleSource.window(image, box[0], box[1], box[2] - box[0], box[3] - box[1]), width, height);
+    }
+
+    /**
+     * {@code resizeAndCrop(Masks.toGray(image), width, height)} without making the full-size gray
+     * image: the crop box is converted row by row as the resampler reads it.
+     */
+    static GrayImage grayResizeAndCrop(RgbImage image, int width, int height) {
+        int[] box = centredCropBox(image.width(), image.height(), width, height);
+        return gray(ResampleSource.grayOf(image, box[0], box[1], box[2] - box[0], box[3] - box[1]), width, height);
     }
 
     /**
@@ -93,9 +96,14 @@ public final class Resize {
      * @throws IllegalArgumentException if the image is so elongated that it would scale to zero pixels
      */
     public static RgbImage resizeAndPadding(RgbImage image, int width, int height) {
+        return resizeAndPadding(ResampleSource.of(image), width, height);
+    }
+
+    /** {@link #resizeAndPadding(RgbImage, int, int)} of an RGB source. */
+    static RgbImage resizeAndPadding(ResampleSource image, int width, int height) {
         checkSize(width, height);
-        int w = image.width();
-        int h = image.height();
+        int w = image.width;
+        int h = image.height;
         int newW;
         int newH;
         // Python compares the float quotients; so do we, to agree on the boundary cases.
@@ -111,10 +119,27 @@ public final class Resize {
                     + width + "x" + height + ": it would scale to " + newW + "x" + newH
                     + " pixels; crop it to a less extreme aspect ratio");
         }
-        RgbImage scaled = lanczos(image, newW, newH);
-        return Canvas.white(width, height)
-                .paste(scaled, Math.floorDiv(width - newW, 2), Math.floorDiv(height - newH, 2))
-                .toImage();
+        return centreOnWhite(rgb(image, newW, newH), width, height);
+    }
+
+    /** Pillow's {@code Image.new("RGB", size, "white").paste(image, centre)} for an image that fits. */
+    private static RgbImage centreOnWhite(RgbImage image, int width, int height) {
+        byte[] canvas = new byte[RgbImage.checkLength(width, height, -1)];
+        byte[] src = image.pixels();
+        int rowLen = width * 3;
+        int partLen = image.width() * 3;
+        int left = (width - image.width()) / 2 * 3;
+        int top = (height - image.height()) / 2;
+        int bottom = top + image.height();
+        Arrays.fill(canvas, 0, top * rowLen, (byte) 0xFF);
+        for (int y = top; y < bottom; y++) {
+            int o = y * rowLen;
+            Arrays.fill(canvas, o, o + left, (byte) 0xFF);
+            System.arraycopy(src, (y - top) * partLen, canvas, o + left, partLen);
+            Arrays.fill(canvas, o + left + partLen, o + rowLen, (byte) 0xFF);
+        }
+        Arrays.fill(canvas, bottom * rowLen, canvas.length, (byte) 0xFF);
+        return RgbImage.wrap(width, height, canvas);
     }
 
     /** The crop box {@code [left, top, right, bottom]} of CatVTON's {@code resize_and_crop}. */
@@ -137,18 +162,12 @@ public final class Resize {
         return box;
     }
 
-    private static RgbImage crop(RgbImage image, int[] box) {
-        int cw = box[2] - box[0];
-        int ch = box[3] - box[1];
-        if (cw == image.width() && ch == image.height()) {
-            return image;
-        }
-        byte[] src = image.pixels();
-        byte[] out = new byte[cw * ch * 3];
-        for (int y = 0; y < ch; y++) {
-            System.arraycopy(src, ((box[1] + y) * image.width() + box[0]) * 3, out, y * cw * 3, cw * 3);
-        }
-        return RgbImage.wrap(cw, ch, out);
+    private static RgbImage rgb(ResampleSource source, int width, int height) {
+        return RgbImage.wrap(width, height, LanczosResampler.resample(source, width, height));
+    }
+
+    private static GrayImage gray(ResampleSource source, int width, int height) {
+        return GrayImage.wrap(width, height, LanczosResampler.resample(source, width, height));
     }
 
     private static void checkSize(int width, int height) {

@@ -83,10 +83,10 @@ public final class TryOnImages {
         Objects.requireNonNull(clothType, "cloth type");
         checkSize(width, height);
         checkAspect(person, mask);
-        RgbImage garment = Garments.forClothType(clothType, upper, lower);
+        ResampleSource garment = Garments.sourceFor(clothType, upper, lower);
 
         GrayImage preparedMask = Masks.threshold(
-                Resize.resizeAndCrop(Masks.toGray(mask), width, height), Masks.DEFAULT_THRESHOLD);
+                Resize.grayResizeAndCrop(mask, width, height), Masks.DEFAULT_THRESHOLD);
         if (Masks.selectedPixels(preparedMask) == 0) {
             throw new IllegalArgumentException("the mask image selects no pixel: after resizing to "
                     + width + "x" + height + " no pixel is at least " + Masks.DEFAULT_THRESHOLD

@@ -155,6 +155,7 @@ final class LanczosResampler {
         private final int inW;
         private final int channels;
         private final Coefficients c;
+        /** Scratch rows for a source that cannot be read in place. */
         private final byte[] block;
         private final int[][] columns;
         private final int[] acc = new int[BLOCK_LANES];
@@ -166,7 +167,7 @@ final class LanczosResampler {
             this.channels = src.channels;
             this.c = c;
             this.blockSize = BLOCK_LANES / channels;
-            this.block = new byte[blockSize * inW * channels];
+            this.block = src.inPlace() == null ? new byte[blockSize * inW * channels] : null;
             this.columns = new int[inW][BLOCK_LANES];
             this.taps = new int[c.ksize][];
         }
@@ -178,8 +179,13 @@ final class LanczosResampler {
          * @param out receives row {@code r0 + r} in {@code out[r]}, {@code outW * channels} samples 0-255
          */
         void filterBlock(int r0, int count, int[][] out) {
-            src.readRows(r0, count, block);
-            transpose(count);
+            byte[] rows = src.inPlace();
+            if (rows == null) {
+                src.readRows(r0, count, block);
+                transpose(block, 0, inW * channels, count);
+            } else {
+                transpose(rows, src.rowOffset(r0), src.rowStride(), count);
+            }
             for (int xx = 0; xx < c.outSize; xx++) {
                 int n = c.bounds[2 * xx + 1];
                 System.arraycopy(columns, c.bounds[2 * xx], taps, 0, n);
@@ -200,23 +206,25 @@ final class LanczosResampler {
             }
         }
 
-        /** {@code columns[x][r * channels + ch] = block[row r, column x, channel ch]}, a tile at a time. */
-        private void transpose(int count) {
-            int rowLen = inW * channels;
+        /**
+         * {@code columns[x][r * channels + ch]} = sample {@code ch} of pixel {@code x} of the row at
+         * {@code rows[base + r * stride]}, a tile of columns at a time.
+         */
+        private void transpose(byte[] rows, int base, int stride, int count) {
             for (int x0 = 0; x0 < inW; x0 += TILE_COLUMNS) {
                 int x1 = Math.min(inW, x0 + TILE_COLUMNS);
                 for (int r = 0; r < count; r++) {
-                    int s = r * rowLen + x0 * channels;
+                    int s = base + r * stride + x0 * channels;
                     if (channels == 3) {
                         for (int x = x0, t = r * 3; x < x1; x++, s += 3) {
                             int[] column = columns[x];
-                            column[t] = block[s] & 0xFF;
-                            column[t + 1] = block[s + 1] & 0xFF;
-                            column[t + 2] = block[s + 2] & 0xFF;
+                            column[t] = rows[s] & 0xFF;
+                            column[t + 1] = rows[s + 1] & 0xFF;
+                            column[t + 2] = rows[s + 2] & 0xFF;
                         }
                     } else {
                         for (int x = x0; x < x1; x++, s++) {
-                            columns[x][r] = block[s] & 0xFF;
+                            columns[x][r] = rows[s] & 0xFF;
                         }
                     }
                 }

@@ -27,6 +27,22 @@ abstract class ResampleSource {
      */
     abstract void readRows(int y0, int count, byte[] dst);
 
+    /**
+     * The array rows can be read from in place, row {@code y} at {@link #rowOffset(int)}, rows
+     * {@link #rowStride()} apart; null when they must be copied with {@link #readRows}.
+     */
+    byte[] inPlace() {
+        return null;
+    }
+
+    int rowOffset(int y) {
+        throw new UnsupportedOperationException();
+    }
+
+    int rowStride() {
+        throw new UnsupportedOperationException();
+    }
+
     /** @return the samples, {@code width * height * channels} bytes */
     final byte[] toArray() {
         byte[] all = new byte[width * height * channels];
@@ -82,6 +98,21 @@ abstract class ResampleSource {
             this.pixels = pixels;
             this.stride = imageWidth * channels;
             this.origin = top * stride + left * channels;
+        }
+
+        @Override
+        byte[] inPlace() {
+            return pixels;
+        }
+
+        @Override
+        int rowOffset(int y) {
+            return origin + y * stride;
+        }
+
+        @Override
+        int rowStride() {
+            return stride;
         }
 
         @Override

@@ -9,6 +9,18 @@ public final class Masks {
     public static final int DEFAULT_THRESHOLD = 128;
 
     private static final int BLUR_PASSES = 3;
+    /** Terms of the luma formula by channel value; the red table carries the rounding {@code 0x8000}. */
+    private static final int[] RED_LUMA = new int[256];
+    private static final int[] GREEN_LUMA = new int[256];
+    private static final int[] BLUE_LUMA = new int[256];
+
+    static {
+        for (int v = 0; v < 256; v++) {
+            RED_LUMA[v] = v * 19595 + 0x8000;
+            GREEN_LUMA[v] = v * 38470;
+            BLUE_LUMA[v] = v * 7471;
+        }
+    }
 
     private Masks() {
     }
@@ -29,9 +41,24 @@ public final class Masks {
     /** Converts {@code count} packed RGB pixels from {@code rgb[from]} to luma at {@code luma[to]}. */
     static void toGray(byte[] rgb, int from, byte[] luma, int to, int count) {
         for (int i = 0, p = from; i < count; i++, p += 3) {
-            luma[to + i] = (byte) (((rgb[p] & 0xFF) * 19595 + (rgb[p + 1] & 0xFF) * 38470
-                    + (rgb[p + 2] & 0xFF) * 7471 + 0x8000) >> 16);
+            luma[to + i] = (byte) ((RED_LUMA[rgb[p] & 0xFF] + GREEN_LUMA[rgb[p + 1] & 0xFF]
+                    + BLUE_LUMA[rgb[p + 2] & 0xFF]) >> 16);
         }
+    }
+
+    /**
+     * Whether a mask selects any pixel; stops at the first one.
+     *
+     * @param mask a mask
+     * @return true if some pixel is not 0
+     */
+    static boolean selectsAny(GrayImage mask) {
+        for (byte b : mask.pixels()) {
+            if (b != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -87,7 +87,7 @@ public final class TryOnImages {
 
         GrayImage preparedMask = Masks.threshold(
                 Resize.grayResizeAndCrop(mask, width, height), Masks.DEFAULT_THRESHOLD);
-        if (Masks.selectedPixels(preparedMask) == 0) {
+        if (!Masks.selectsAny(preparedMask)) {
             throw new IllegalArgumentException("the mask image selects no pixel: after resizing to "
                     + width + "x" + height + " no pixel is at least " + Masks.DEFAULT_THRESHOLD
                     + " gray; paint the garment region white");

@@ -1,0 +1,484 @@
+package io.omoib.vton.core;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.training.ParameterStore;
+import ai.djl.translate.NoopTranslator;
+import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.GrayImage;
+import io.omoib.vton.preprocess.Repaint;
+import io.omoib.vton.preprocess.RgbImage;
+import io.omoib.vton.preprocess.TryOnImages;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * CatVTON virtual try-on on the DJL PyTorch engine: a person, a mask and a garment in, the person
+ * wearing the garment out.
+ *
+ * <p>The pipeline owns the loop, as diffusers' pipelines do; {@link DdimScheduler} does the sampler
+ * arithmetic and the three TorchScript modules of a {@link ModelArtifact} variant do the networks.
+ * The math follows CatVTON's {@code __call__} (see {@code tools/export/reference_pipeline.py}, which the
+ * tests compare against): images to {@code [-1, 1]}, the masked person and the garment encoded to
+ * latents {@code [B,4,H/8,W/8]} and stacked along the height, the mask downsampled by nearest
+ * neighbour, classifier-free guidance with a zeroed garment as the unconditional input, DDIM, the
+ * person half decoded.
+ *
+ * <p>Random numbers: every request draws from the PyTorch CPU generator seeded with its own seed, in a
+ * fixed order (masked-person latent, garment latent, initial noise, then one draw per step when
+ * {@code eta > 0}), all up front and under one process-wide lock, so a request gives the same image
+ * alone or in a batch, on any thread.
+ *
+ * <p>Thread safety: one pipeline serves any number of threads; runs are serialised by a fair lock
+ * (one inference at a time per pipeline, which is what one device can do anyway). A run checks its
+ * thread's interrupt flag between steps and stops with a {@link CancellationException}.
+ *
+ * <p>Memory: each run works in its own {@link NDManager}, each denoising step in a child of it, so
+ * native memory is returned as soon as a step or a run ends. Close the pipeline to unload the models.
+ */
+public final class CatVTONPipeline implements AutoCloseable {
+    /** PyTorch's CPU generator is global to the process: draws for one request must not interleave. */
+    private static final Object RANDOM_LOCK = new Object();
+
+    private final ModelArtifact artifact;
+    private final ModelArtifact.Variant variant;
+    private final Device device;
+    private final TryOnParameters defaults;
+    private final NDManager manager;
+    private final ZooModel<NDList, NDList> encoder;
+    private final ZooModel<NDList, NDList> unet;
+    private final ZooModel<NDList, NDList> decoder;
+    private final ParameterStore parameters;
+    private final ReentrantLock lock = new ReentrantLock(true);
+    private volatile boolean closed;
+
+    private CatVTONPipeline(Builder b, ModelArtifact artifact) {
+        this.artifact = artifact;
+        this.device = b.device;
+        this.defaults = b.defaults;
+        String kind = device.isGpu() ? "cuda" : "cpu";
+        this.variant = artifact.variant(kind, b.weightDtype);
+        if (b.verifyChecksums) {
+            artifact.verifyChecksums(variant);
+        }
+        Engine engine = Engine.getEngine("PyTorch");
+        if (device.isGpu() && device.getDeviceId() >= engine.getGpuCount()) {
+            throw new IllegalArgumentException("device " + device + " is not available: the PyTorch engine sees "
+                    + engine.getGpuCount() + " GPU(s); see DESIGN.md \"Running on a GPU\" for the CUDA libtorch setup");
+        }
+        if (b.useTf32) {
+            Tf32.enable();
+        }
+        this.manager = engine.newBaseManager(device);
+        List<ZooModel<NDList, NDList>> loaded = new ArrayList<>();
+        try {
+            this.encoder = load(variant.vaeEncoder(), loaded);
+            this.unet = load(variant.unet(), loaded);
+            this.decoder = load(variant.vaeDecoder(), loaded);
+        } catch (RuntimeException e) {
+            loaded.forEach(ZooModel::close);
+            manager.close();
+            throw e;
+        }
+        this.parameters = new ParameterStore(manager, false);
+    }
+
+    /** @return a builder; only the model directory is required */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private ZooModel<NDList, NDList> load(Path file, List<ZooModel<NDList, NDList>> loaded) {
+        String fileName = file.getFileName().toString();
+        Criteria<NDList, NDList> criteria = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(file.getParent())
+                .optModelName(fileName.endsWith(".pt") ? fileName.substring(0, fileName.length() - 3) : fileName)
+                .optEngine("PyTorch")
+                .optDevice(device)
+                .optTranslator(new NoopTranslator())
+                .optOption("mapLocation", "true")
+                .build();
+        try {
+            ZooModel<NDList, NDList> model = criteria.loadModel();
+            loaded.add(model);
+            return model;
+        } catch (ModelNotFoundException | MalformedModelException | IOException | EngineException e) {
+            throw new ModelArtifactException("cannot load " + file + " as TorchScript on " + device + ": "
+                    + e.getMessage() + "; the file is damaged or was exported for another device or PyTorch", e);
+        }
+    }
+
+    /** @return the model artifact this pipeline runs */
+    public ModelArtifact artifact() {
+        return artifact;
+    }
+
+    /** @return the variant in use, such as {@code cpu-float32} */
+    public ModelArtifact.Variant variant() {
+        return variant;
+    }
+
+    /** @return the device the modules run on */
+    public Device device() {
+        return device;
+    }
+
+    /** @return the parameters {@link #run(TryOnImages)} uses */
+    public TryOnParameters defaults() {
+        return defaults;
+    }
+
+    /**
+     * Runs one try-on with the default parameters.
+     *
+     * @param images prepared images at one of the artifact's sizes
+     * @return the person wearing the garment, the images' size
+     */
+    public RgbImage run(TryOnImages images) {
+        return run(images, defaults);
+    }
+
+    /**
+     * Runs one try-on.
+     *
+     * @param images prepared images at one of the artifact's sizes
+     * @param parameters steps, guidance, eta, seed, repaint
+     * @return the person wearing the garment, the images' size
+     */
+    public RgbImage run(TryOnImages images, TryOnParameters parameters) {
+        return runBatch(List.of(images), List.of(parameters), StepListener.NONE).get(0);
+    }
+
+    /**
+     * Prepares raw images at the artifact's default size ({@link TryOnImages#prepare}) and runs one
+     * try-on.
+     *
+     * @param person the person photo
+     * @param mask the mask photo, white where the garment goes
+     * @param upper the upper garment, or null
+     * @param lower the lower garment, or null
+     * @param clothType what the try-on replaces
+     * @param parameters steps, guidance, eta, seed, repaint
+     * @return the person wearing the garment, at the artifact's default size
+     */
+    public RgbImage run(RgbImage person, RgbImage mask, RgbImage upper, RgbImage lower, ClothType clothType,
+                        TryOnParameters parameters) {
+        return run(TryOnImages.prepare(person, mask, upper, lower, clothType, artifact.width(), artifact.height()),
+                parameters);
+    }
+
+    /**
+     * Runs several try-ons as one batch: the modules see them together, each keeps its own seed, so
+     * each result equals what a run alone gives.
+     *
+     * @param images prepared images, all of one size
+     * @param parameters one per image; all with the same steps, guidance and eta
+     * @param listener told after each step
+     * @return one result per image, in order
+     * @throws IllegalArgumentException if sizes or parameters cannot share a batch
+     * @throws CancellationException if the thread is interrupted
+     * @throws InferenceException if a module fails or produces NaN or infinite values
+     */
+    public List<RgbImage> runBatch(List<TryOnImages> images, List<TryOnParameters> parameters, StepListener listener) {
+        checkBatch(images, parameters);
+        Objects.requireNonNull(listener, "listener");
+        try {
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("try-on cancelled while waiting for the pipeline");
+        }
+        try {
+            if (closed) {
+                throw new IllegalStateException("the pipeline is closed");
+            }
+            try (NDManager request = manager.newSubManager()) {
+                return denoise(request, images, parameters, listener);
+            } catch (EngineException e) {
+                throw new InferenceException("the PyTorch engine failed: " + e.getMessage(), e);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkBatch(List<TryOnImages> images, List<TryOnParameters> parameters) {
+        if (images.isEmpty() || images.size() != parameters.size()) {
+            throw new IllegalArgumentException("a batch needs one parameter set per image and at least one image, got "
+                    + images.size() + " images and " + parameters.size() + " parameter sets");
+        }
+        TryOnImages first = images.get(0);
+        artifact.checkSize(first.width(), first.height());
+        TryOnParameters p0 = parameters.get(0);
+        if (p0.steps() > artifact.scheduler().numTrainTimesteps()) {
+            throw new IllegalArgumentException("steps must be at most " + artifact.scheduler().numTrainTimesteps()
+                    + " for this model, got " + p0.steps());
+        }
+        for (int i = 1; i < images.size(); i++) {
+            if (images.get(i).width() != first.width() || images.get(i).height() != first.height()) {
+                throw new IllegalArgumentException("a batch needs images of one size: " + first + " and " + images.get(i));
+            }
+            if (!parameters.get(i).batchesWith(p0)) {
+                throw new IllegalArgumentException("a batch needs the same steps, guidance and eta: "
+                        + p0 + " and " + parameters.get(i));
+            }
+        }
+    }
+
+    private List<RgbImage> denoise(NDManager request, List<TryOnImages> images, List<TryOnParameters> parameters,
+                                   StepListener listener) {
+        int batch = images.size();
+        int height = images.get(0).height();
+        int width = images.get(0).width();
+        int h = height / 8;
+        int w = width / 8;
+        TryOnParameters p = parameters.get(0);
+        DdimScheduler.Schedule schedule = artifact.scheduler().schedule(p.steps());
+        Noise noise = drawNoise(request, parameters, h, w, p.eta() > 0 ? p.steps() : 0);
+
+        NDArray person = rgbTensor(request, images, TryOnImages::person);
+        NDArray garment = rgbTensor(request, images, TryOnImages::garment);
+        NDArray mask = maskTensor(request, images);
+        NDArray masked = person.mul(mask.lt(0.5f).toType(DataType.FLOAT32, false));
+        NDArray maskedLatent = encode(masked, noise.maskedPerson);
+        NDArray garmentLatent = encode(garment, noise.garment);
+        NDArray maskLatent = mask.get(":, :, ::8, ::8");
+
+        NDArray maskedConcat = maskedLatent.concat(garmentLatent, 2);
+        NDArray maskConcat = maskLatent.concat(maskLatent.zerosLike(), 2);
+        boolean guided = p.guidance() > 1;
+        if (guided) {
+            maskedConcat = maskedLatent.concat(garmentLatent.zerosLike(), 2).concat(maskedConcat, 0);
+            maskConcat = maskConcat.concat(maskConcat, 0);
+        }
+        NDArray latents = noise.initial;
+        for (int i = 0; i < schedule.size(); i++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("try-on cancelled after " + i + " of " + schedule.size() + " steps");
+            }
+            NDArray previous = latents;
+            try (NDManager step = request.newSubManager()) {
+                latents.tempAttach(step);
+                NDArray modelInput = guided ? latents.concat(latents, 0) : latents;
+                NDArray unetInput = NDArrays.concat(new NDList(modelInput, maskConcat, maskedConcat), 1);
+                long[] timesteps = new long[(int) unetInput.getShape().get(0)];
+                java.util.Arrays.fill(timesteps, schedule.timestep(i));
+                NDArray predicted = forward(unet, "UNet", unetInput, step.create(timesteps));
+                if (guided) {
+                    NDArray unconditional = predicted.get("0:" + batch);
+                    NDArray conditional = predicted.get(batch + ":");
+                    predicted = unconditional.add(conditional.sub(unconditional).mul(p.guidance()));
+                }
+                NDArray varianceNoise = noise.perStep.isEmpty() ? null : noise.perStep.get(i);
+                latents = schedule.step(i, predicted, latents, p.eta(), varianceNoise);
+                latents.attach(request);
+            }
+            if (previous != noise.initial) {
+                previous.close();
+            }
+            listener.onStep(i + 1, schedule.size());
+        }
+        NDArray personLatent = latents.get(":, :, 0:" + h + ", :").mul((float) (1.0 / artifact.scalingFactor()));
+        NDArray decoded = forward(decoder, "VAE decoder", personLatent);
+        if (decoded.isNaN().any().getBoolean() || decoded.isInfinite().any().getBoolean()) {
+            throw new InferenceException("the VAE decoder produced NaN or infinite values (variant " + variant.id()
+                    + "); float16 can overflow: try the float32 or bfloat16 variant");
+        }
+        byte[] pixels = decoded.div(2f).add(0.5f).clip(0f, 1f).mul(255f).round()
+                .toType(DataType.UINT8, false).transpose(0, 2, 3, 1).toDevice(Device.cpu(), false).toByteArray();
+        List<RgbImage> results = new ArrayList<>(batch);
+        int size = width * height * 3;
+        for (int b = 0; b < batch; b++) {
+            RgbImage result = RgbImage.of(width, height, java.util.Arrays.copyOfRange(pixels, b * size, (b + 1) * size));
+            TryOnImages in = images.get(b);
+            results.add(parameters.get(b).repaint() ? Repaint.apply(in.person(), in.mask(), result) : result);
+        }
+        return results;
+    }
+
+    /** {@code (mean + exp(0.5 * clamp(logvar, -30, 20)) * eps) * scaling_factor} of the encoder's moments. */
+    private NDArray encode(NDArray image, NDArray eps) {
+        NDArray moments = forward(encoder, "VAE encoder", image);
+        NDArray mean = moments.get(":, 0:4");
+        NDArray logvar = moments.get(":, 4:8").clip(-30f, 20f);
+        NDArray std = logvar.mul(0.5f).exp();
+        return mean.add(std.mul(eps)).mul(artifact.scalingFactor());
+    }
+
+    private NDArray forward(ZooModel<NDList, NDList> model, String what, NDArray... inputs) {
+        NDList out = model.getBlock().forward(parameters, new NDList(inputs), false);
+        if (out.isEmpty()) {
+            throw new InferenceException("the " + what + " returned nothing; the artifact's " + what + " is broken");
+        }
+        return out.singletonOrThrow();
+    }
+
+    /** {@code [B,3,H,W]} float32 in {@code [-1, 1]}: {@code rgb / 127.5 - 1}. */
+    private NDArray rgbTensor(NDManager m, List<TryOnImages> images, java.util.function.Function<TryOnImages, RgbImage> part) {
+        RgbImage first = part.apply(images.get(0));
+        int size = first.width() * first.height() * 3;
+        ByteBuffer buffer = ByteBuffer.allocateDirect(size * images.size());
+        for (TryOnImages image : images) {
+            buffer.put(part.apply(image).toByteArray());
+        }
+        buffer.flip();
+        NDArray hwc = m.create(buffer, new Shape(images.size(), first.height(), first.width(), 3), DataType.UINT8);
+        return hwc.toType(DataType.FLOAT32, false).transpose(0, 3, 1, 2).div(127.5f).sub(1f);
+    }
+
+    /** {@code [B,1,H,W]} float32, 1 where the mask is at least 128. */
+    private NDArray maskTensor(NDManager m, List<TryOnImages> images) {
+        GrayImage first = images.get(0).mask();
+        int size = first.width() * first.height();
+        ByteBuffer buffer = ByteBuffer.allocateDirect(size * images.size());
+        for (TryOnImages image : images) {
+            buffer.put(image.mask().toByteArray());
+        }
+        buffer.flip();
+        NDArray gray = m.create(buffer, new Shape(images.size(), 1, first.height(), first.width()), DataType.UINT8);
+        return gray.toType(DataType.FLOAT32, false).gte(128f).toType(DataType.FLOAT32, false);
+    }
+
+    /** Every random number of a batch, drawn per request from its own seed, in DESIGN.md's order. */
+    private Noise drawNoise(NDManager request, List<TryOnParameters> parameters, int h, int w, int stepDraws) {
+        List<NDArray> masked = new ArrayList<>();
+        List<NDArray> garments = new ArrayList<>();
+        List<NDArray> initial = new ArrayList<>();
+        List<List<NDArray>> perStep = new ArrayList<>();
+        for (int s = 0; s < stepDraws; s++) {
+            perStep.add(new ArrayList<>());
+        }
+        Shape latent = new Shape(1, 4, h, w);
+        Shape stacked = new Shape(1, 4, 2L * h, w);
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            synchronized (RANDOM_LOCK) {
+                for (TryOnParameters p : parameters) {
+                    cpu.getEngine().setRandomSeed(p.seed());
+                    masked.add(cpu.randomNormal(latent));
+                    garments.add(cpu.randomNormal(latent));
+                    initial.add(cpu.randomNormal(stacked));
+                    for (int s = 0; s < stepDraws; s++) {
+                        perStep.get(s).add(cpu.randomNormal(stacked));
+                    }
+                }
+            }
+            List<NDArray> steps = new ArrayList<>();
+            for (List<NDArray> draws : perStep) {
+                steps.add(onDevice(request, draws));
+            }
+            return new Noise(onDevice(request, masked), onDevice(request, garments), onDevice(request, initial), steps);
+        }
+    }
+
+    /** Concatenates per-request draws along the batch and moves them to the pipeline's device and manager. */
+    private NDArray onDevice(NDManager request, List<NDArray> draws) {
+        NDArray joined = draws.size() == 1 ? draws.get(0) : NDArrays.concat(new NDList(draws), 0);
+        NDArray moved = joined.toDevice(device, true);
+        moved.attach(request);
+        return moved;
+    }
+
+    private record Noise(NDArray maskedPerson, NDArray garment, NDArray initial, List<NDArray> perStep) {
+    }
+
+    /** Unloads the models and frees their memory; waits for a run in progress to finish. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            encoder.close();
+            unet.close();
+            decoder.close();
+            manager.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Builds a {@link CatVTONPipeline}; loading happens in {@link #build()}. */
+    public static final class Builder {
+        private Path modelDirectory;
+        private Device device = Device.cpu();
+        private WeightDtype weightDtype = WeightDtype.FLOAT32;
+        private boolean useTf32;
+        private boolean verifyChecksums;
+        private TryOnParameters defaults = TryOnParameters.defaults();
+
+        private Builder() {
+        }
+
+        /** @param value the artifact directory made by {@code tools/export} (required) */
+        public Builder modelDirectory(Path value) {
+            this.modelDirectory = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** @param value where the modules run: {@code Device.cpu()} (default) or {@code Device.gpu(i)} */
+        public Builder device(Device value) {
+            this.device = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** @param value which variant to load by dtype (default float32) */
+        public Builder weightDtype(WeightDtype value) {
+            this.weightDtype = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /**
+         * @param value let float32 matrix products use TF32 on GPUs that have it (libtorch's matmul
+         *     precision "high"; process-wide; default false)
+         */
+        public Builder useTf32(boolean value) {
+            this.useTf32 = value;
+            return this;
+        }
+
+        /** @param value check the SHA-256 of the variant's files before loading (default false) */
+        public Builder verifyChecksums(boolean value) {
+            this.verifyChecksums = value;
+            return this;
+        }
+
+        /** @param value the parameters {@link CatVTONPipeline#run(TryOnImages)} uses (default CatVTON's) */
+        public Builder defaults(TryOnParameters value) {
+            this.defaults = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /**
+         * Loads the artifact's variant for the device and dtype.
+         *
+         * @return the pipeline
+         * @throws ModelArtifactException if the artifact or the variant is missing or broken
+         */
+        public CatVTONPipeline build() {
+            if (modelDirectory == null) {
+                throw new IllegalStateException("modelDirectory is required, for example models/toy-catvton");
+            }
+            return new CatVTONPipeline(this, ModelArtifact.load(modelDirectory));
+        }
+    }
+}

@@ -46,6 +46,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code eta > 0}), all up front and under one process-wide lock, so a request gives the same image
  * alone or in a batch, on any thread.
  *
+ * <p>Batches: {@link #runBatch} shares one denoising loop among requests of the same size, steps,
+ * guidance and eta. By default the modules still see one request at a time, because libtorch's
+ * kernels round differently with the batch size; see {@link Builder#bitExactBatches(boolean)}.
+ *
  * <p>Thread safety: one pipeline serves any number of threads; runs are serialised by a fair lock
  * (one inference at a time per pipeline, which is what one device can do anyway). A run checks its
  * thread's interrupt flag between steps and stops with a {@link CancellationException}.
@@ -66,6 +70,7 @@ public final class CatVTONPipeline implements AutoCloseable {
     private final ZooModel<NDList, NDList> unet;
     private final ZooModel<NDList, NDList> decoder;
     private final ParameterStore parameters;
+    private final boolean bitExactBatches;
     private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
 
@@ -73,6 +78,7 @@ public final class CatVTONPipeline implements AutoCloseable {
         this.artifact = artifact;
         this.device = b.device;
         this.defaults = b.defaults;
+        this.bitExactBatches = b.bitExactBatches;
         String kind = device.isGpu() ? "cuda" : "cpu";
         this.variant = artifact.variant(kind, b.weightDtype);
         if (b.verifyChecksums) {
@@ -281,7 +287,7 @@ public final class CatVTONPipeline implements AutoCloseable {
                 NDArray unetInput = NDArrays.concat(new NDList(modelInput, maskConcat, maskedConcat), 1);
                 long[] timesteps = new long[(int) unetInput.getShape().get(0)];
                 java.util.Arrays.fill(timesteps, schedule.timestep(i));
-                NDArray predicted = forward(unet, "UNet", unetInput, step.create(timesteps));
+                NDArray predicted = unet(unetInput, step.create(timesteps), batch, guided);
                 if (guided) {
                     NDArray unconditional = predicted.get("0:" + batch);
                     NDArray conditional = predicted.get(batch + ":");
@@ -297,7 +303,7 @@ public final class CatVTONPipeline implements AutoCloseable {
             listener.onStep(i + 1, schedule.size());
         }
         NDArray personLatent = latents.get(":, :, 0:" + h + ", :").mul((float) (1.0 / artifact.scalingFactor()));
-        NDArray decoded = forward(decoder, "VAE decoder", personLatent);
+        NDArray decoded = perRequest(decoder, "VAE decoder", personLatent, batch);
         if (decoded.isNaN().any().getBoolean() || decoded.isInfinite().any().getBoolean()) {
             throw new InferenceException("the VAE decoder produced NaN or infinite values (variant " + variant.id()
                     + "); float16 can overflow: try the float32 or bfloat16 variant");
@@ -316,11 +322,53 @@ public final class CatVTONPipeline implements AutoCloseable {
 
     /** {@code (mean + exp(0.5 * clamp(logvar, -30, 20)) * eps) * scaling_factor} of the encoder's moments. */
     private NDArray encode(NDArray image, NDArray eps) {
-        NDArray moments = forward(encoder, "VAE encoder", image);
+        NDArray moments = perRequest(encoder, "VAE encoder", image, (int) image.getShape().get(0));
         NDArray mean = moments.get(":, 0:4");
         NDArray logvar = moments.get(":, 4:8").clip(-30f, 20f);
         NDArray std = logvar.mul(0.5f).exp();
         return mean.add(std.mul(eps)).mul(artifact.scalingFactor());
+    }
+
+    /**
+     * The UNet on {@code [N,9,2h,w]}: {@code N = batch}, or {@code 2 * batch} with guidance, laid out
+     * {@code [uncond_1..uncond_B, cond_1..cond_B]}. With bit-exact batches each request's rows go
+     * through alone, in the order a run alone uses.
+     */
+    private NDArray unet(NDArray input, NDArray timesteps, int batch, boolean guided) {
+        if (!bitExactBatches || batch == 1) {
+            return forward(unet, "UNet", input, timesteps);
+        }
+        NDManager m = input.getManager();
+        int rows = guided ? 2 : 1;
+        NDList outputs = new NDList();
+        for (int b = 0; b < batch; b++) {
+            long[] index = guided ? new long[] {b, batch + b} : new long[] {b};
+            NDArray selector = m.create(index);
+            outputs.add(forward(unet, "UNet", input.get(selector), timesteps.get("0:" + rows)));
+        }
+        if (!guided) {
+            return NDArrays.concat(outputs, 0);
+        }
+        NDList ordered = new NDList();
+        for (NDArray out : outputs) {
+            ordered.add(out.get("0:1"));
+        }
+        for (NDArray out : outputs) {
+            ordered.add(out.get("1:2"));
+        }
+        return NDArrays.concat(ordered, 0);
+    }
+
+    /** A module on a batch: in one call, or with bit-exact batches one request at a time. */
+    private NDArray perRequest(ZooModel<NDList, NDList> model, String what, NDArray input, int batch) {
+        if (!bitExactBatches || batch == 1) {
+            return forward(model, what, input);
+        }
+        NDList outputs = new NDList();
+        for (int b = 0; b < batch; b++) {
+            outputs.add(forward(model, what, input.get(b + ":" + (b + 1))));
+        }
+        return NDArrays.concat(outputs, 0);
     }
 
     private NDArray forward(ZooModel<NDList, NDList> model, String what, NDArray... inputs) {
@@ -424,6 +472,7 @@ public final class CatVTONPipeline implements AutoCloseable {
         private WeightDtype weightDtype = WeightDtype.FLOAT32;
         private boolean useTf32;
         private boolean verifyChecksums;
+        private boolean bitExactBatches = true;
         private TryOnParameters defaults = TryOnParameters.defaults();
 
         private Builder() {
@@ -459,6 +508,17 @@ public final class CatVTONPipeline implements AutoCloseable {
         /** @param value check the SHA-256 of the variant's files before loading (default false) */
         public Builder verifyChecksums(boolean value) {
             this.verifyChecksums = value;
+            return this;
+        }
+
+        /**
+         * @param value run the modules once per request inside a batch (default true), so that every
+         *     result is bit-identical to a run alone; false runs each module once for the whole batch,
+         *     which is faster on GPUs, but libtorch's GEMM and oneDNN kernels then change results by
+         *     about 1e-6 with the batch size
+         */
+        public Builder bitExactBatches(boolean value) {
+            this.bitExactBatches = value;
             return this;
         }
 

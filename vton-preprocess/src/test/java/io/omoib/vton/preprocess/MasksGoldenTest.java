@@ -5,7 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Mask operations and garment stacking are bit-identical to Pillow 9.4. */
+/** Mask operations, garment stacking and CatVTON's repaint are bit-identical to Pillow 9.4 and numpy. */
 class MasksGoldenTest {
 
     static Stream<Arguments> cases(String operation) {
@@ -30,6 +30,17 @@ class MasksGoldenTest {
 
     static Stream<Arguments> stack() {
         return cases("stack");
+    }
+
+    static Stream<Arguments> repaint() {
+        return cases("repaint");
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource
+    void repaint(String op, String person, String mask, String result, String expected) {
+        Golden.assertSame(Repaint.apply(Golden.rgb(person), Golden.gray(mask), Golden.rgb(result)),
+                Golden.rgb(expected), expected);
     }
 
     @ParameterizedTest(name = "{1}")

@@ -71,6 +71,8 @@ public final class CatVTONPipeline implements AutoCloseable {
     private final ZooModel<NDList, NDList> decoder;
     private final ParameterStore parameters;
     private final boolean bitExactBatches;
+    /** Time inside module calls during the current run; runs are serialised by {@link #lock}. */
+    private long moduleNanos;
     private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
 
@@ -197,7 +199,7 @@ public final class CatVTONPipeline implements AutoCloseable {
      *
      * @param images prepared images, all of one size
      * @param parameters one per image; all with the same steps, guidance and eta
-     * @param listener told after each step
+     * @param listener told after each step and, with the run's timings, at the end
      * @return one result per image, in order
      * @throws IllegalArgumentException if sizes or parameters cannot share a batch
      * @throws CancellationException if the thread is interrupted
@@ -251,6 +253,8 @@ public final class CatVTONPipeline implements AutoCloseable {
 
     private List<RgbImage> denoise(NDManager request, List<TryOnImages> images, List<TryOnParameters> parameters,
                                    StepListener listener) {
+        long started = System.nanoTime();
+        moduleNanos = 0;
         int batch = images.size();
         int height = images.get(0).height();
         int width = images.get(0).width();
@@ -275,6 +279,7 @@ public final class CatVTONPipeline implements AutoCloseable {
             maskedConcat = maskedLatent.concat(garmentLatent.zerosLike(), 2).concat(maskedConcat, 0);
             maskConcat = maskConcat.concat(maskConcat, 0);
         }
+        long encoded = System.nanoTime();
         NDArray latents = noise.initial;
         for (int i = 0; i < schedule.size(); i++) {
             if (Thread.currentThread().isInterrupted()) {
@@ -302,6 +307,7 @@ public final class CatVTONPipeline implements AutoCloseable {
             }
             listener.onStep(i + 1, schedule.size());
         }
+        long denoised = System.nanoTime();
         NDArray personLatent = latents.get(":, :, 0:" + h + ", :").mul((float) (1.0 / artifact.scalingFactor()));
         NDArray decoded = perRequest(decoder, "VAE decoder", personLatent, batch);
         if (decoded.isNaN().any().getBoolean() || decoded.isInfinite().any().getBoolean()) {
@@ -317,6 +323,9 @@ public final class CatVTONPipeline implements AutoCloseable {
             TryOnImages in = images.get(b);
             results.add(parameters.get(b).repaint() ? Repaint.apply(in.person(), in.mask(), result) : result);
         }
+        long finished = System.nanoTime();
+        listener.onFinished(new RunTimings(encoded - started, denoised - encoded, finished - denoised,
+                moduleNanos, finished - started));
         return results;
     }
 
@@ -372,7 +381,9 @@ public final class CatVTONPipeline implements AutoCloseable {
     }
 
     private NDArray forward(ZooModel<NDList, NDList> model, String what, NDArray... inputs) {
+        long start = System.nanoTime();
         NDList out = model.getBlock().forward(parameters, new NDList(inputs), false);
+        moduleNanos += System.nanoTime() - start;
         if (out.isEmpty()) {
             throw new InferenceException("the " + what + " returned nothing; the artifact's " + what + " is broken");
         }

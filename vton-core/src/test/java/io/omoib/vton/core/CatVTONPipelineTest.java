@@ -64,6 +64,27 @@ class CatVTONPipelineTest {
     }
 
     @Test
+    void timingsAddUpAndModulesTakeMostOfTheTime() {
+        RunTimings[] timings = new RunTimings[1];
+
+        mini.runBatch(List.of(images), List.of(quick(1)), new StepListener() {
+            @Override
+            public void onStep(int step, int steps) {
+            }
+
+            @Override
+            public void onFinished(RunTimings t) {
+                timings[0] = t;
+            }
+        });
+
+        RunTimings t = timings[0];
+        assertThat(t.encode() + t.denoise() + t.decode()).isEqualTo(t.total());
+        assertThat(t.modules()).isPositive().isLessThanOrEqualTo(t.total());
+        assertThat(t.overhead()).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
     void interruptingTheThreadCancelsBetweenSteps() {
         List<Integer> heard = new ArrayList<>();
         try {

@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
@@ -16,12 +15,10 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
 import ai.djl.translate.NoopTranslator;
 import io.omoib.vton.preprocess.ClothType;
-import io.omoib.vton.preprocess.GrayImage;
 import io.omoib.vton.preprocess.Repaint;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -264,13 +261,20 @@ public final class CatVTONPipeline implements AutoCloseable {
         DdimScheduler.Schedule schedule = artifact.scheduler().schedule(p.steps());
         Noise noise = drawNoise(request, parameters, h, w, p.eta() > 0 ? p.steps() : 0);
 
-        NDArray person = rgbTensor(request, images, TryOnImages::person);
-        NDArray garment = rgbTensor(request, images, TryOnImages::garment);
-        NDArray mask = maskTensor(request, images);
-        NDArray masked = person.mul(mask.lt(0.5f).toType(DataType.FLOAT32, false));
-        NDArray maskedLatent = encode(masked, noise.maskedPerson);
-        NDArray garmentLatent = encode(garment, noise.garment);
-        NDArray maskLatent = mask.get(":, :, ::8, ::8");
+        int plane = width * height;
+        float[] maskedPixels = new float[batch * 3 * plane];
+        float[] garmentPixels = new float[batch * 3 * plane];
+        float[] maskPixels = new float[batch * h * w];
+        for (int b = 0; b < batch; b++) {
+            TryOnImages in = images.get(b);
+            ImageTensors.unitChw(in.person(), in.mask(), maskedPixels, b * 3 * plane);
+            ImageTensors.unitChw(in.garment(), null, garmentPixels, b * 3 * plane);
+            ImageTensors.latentMask(in.mask(), maskPixels, b * h * w);
+        }
+        Shape imageShape = new Shape(batch, 3, height, width);
+        NDArray maskedLatent = encode(request.create(maskedPixels, imageShape), noise.maskedPerson);
+        NDArray garmentLatent = encode(request.create(garmentPixels, imageShape), noise.garment);
+        NDArray maskLatent = request.create(maskPixels, new Shape(batch, 1, h, w));
 
         NDArray maskedConcat = maskedLatent.concat(garmentLatent, 2);
         NDArray maskConcat = maskLatent.concat(maskLatent.zerosLike(), 2);
@@ -309,17 +313,15 @@ public final class CatVTONPipeline implements AutoCloseable {
         }
         long denoised = System.nanoTime();
         NDArray personLatent = latents.get(":, :, 0:" + h + ", :").mul((float) (1.0 / artifact.scalingFactor()));
-        NDArray decoded = perRequest(decoder, "VAE decoder", personLatent, batch);
-        if (decoded.isNaN().any().getBoolean() || decoded.isInfinite().any().getBoolean()) {
-            throw new InferenceException("the VAE decoder produced NaN or infinite values (variant " + variant.id()
-                    + "); float16 can overflow: try the float32 or bfloat16 variant");
-        }
-        byte[] pixels = decoded.div(2f).add(0.5f).clip(0f, 1f).mul(255f).round()
-                .toType(DataType.UINT8, false).transpose(0, 2, 3, 1).toDevice(Device.cpu(), false).toByteArray();
+        float[] decoded = perRequest(decoder, "VAE decoder", personLatent, batch)
+                .toDevice(Device.cpu(), false).toFloatArray();
         List<RgbImage> results = new ArrayList<>(batch);
-        int size = width * height * 3;
         for (int b = 0; b < batch; b++) {
-            RgbImage result = RgbImage.of(width, height, java.util.Arrays.copyOfRange(pixels, b * size, (b + 1) * size));
+            RgbImage result = ImageTensors.toImage(decoded, b * 3 * plane, width, height);
+            if (result == null) {
+                throw new InferenceException("the VAE decoder produced NaN or infinite values (variant " + variant.id()
+                        + "); float16 can overflow: try the float32 or bfloat16 variant");
+            }
             TryOnImages in = images.get(b);
             results.add(parameters.get(b).repaint() ? Repaint.apply(in.person(), in.mask(), result) : result);
         }
@@ -390,32 +392,6 @@ public final class CatVTONPipeline implements AutoCloseable {
         return out.singletonOrThrow();
     }
 
-    /** {@code [B,3,H,W]} float32 in {@code [-1, 1]}: {@code rgb / 127.5 - 1}. */
-    private NDArray rgbTensor(NDManager m, List<TryOnImages> images, java.util.function.Function<TryOnImages, RgbImage> part) {
-        RgbImage first = part.apply(images.get(0));
-        int size = first.width() * first.height() * 3;
-        ByteBuffer buffer = ByteBuffer.allocateDirect(size * images.size());
-        for (TryOnImages image : images) {
-            buffer.put(part.apply(image).toByteArray());
-        }
-        buffer.flip();
-        NDArray hwc = m.create(buffer, new Shape(images.size(), first.height(), first.width(), 3), DataType.UINT8);
-        return hwc.toType(DataType.FLOAT32, false).transpose(0, 3, 1, 2).div(127.5f).sub(1f);
-    }
-
-    /** {@code [B,1,H,W]} float32, 1 where the mask is at least 128. */
-    private NDArray maskTensor(NDManager m, List<TryOnImages> images) {
-        GrayImage first = images.get(0).mask();
-        int size = first.width() * first.height();
-        ByteBuffer buffer = ByteBuffer.allocateDirect(size * images.size());
-        for (TryOnImages image : images) {
-            buffer.put(image.mask().toByteArray());
-        }
-        buffer.flip();
-        NDArray gray = m.create(buffer, new Shape(images.size(), 1, first.height(), first.width()), DataType.UINT8);
-        return gray.toType(DataType.FLOAT32, false).gte(128f).toType(DataType.FLOAT32, false);
-    }
-
     /** Every random number of a batch, drawn per request from its own seed, in DESIGN.md's order. */
     private Noise drawNoise(NDManager request, List<TryOnParameters> parameters, int h, int w, int stepDraws) {
         List<NDArray> masked = new ArrayList<>();
@@ -450,7 +426,7 @@ public final class CatVTONPipeline implements AutoCloseable {
     /** Concatenates per-request draws along the batch and moves them to the pipeline's device and manager. */
     private NDArray onDevice(NDManager request, List<NDArray> draws) {
         NDArray joined = draws.size() == 1 ? draws.get(0) : NDArrays.concat(new NDList(draws), 0);
-        NDArray moved = joined.toDevice(device, true);
+        NDArray moved = joined.toDevice(device, false);
         moved.attach(request);
         return moved;
     }

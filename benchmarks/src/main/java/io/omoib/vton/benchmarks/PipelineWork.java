@@ -1,0 +1,64 @@
+package io.omoib.vton.benchmarks;
+
+import io.omoib.vton.core.CatVTONPipeline;
+import io.omoib.vton.core.RunTimings;
+import io.omoib.vton.core.StepListener;
+import io.omoib.vton.core.TryOnParameters;
+import io.omoib.vton.preprocess.TryOnImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** A pipeline run as the benchmarks time it: 768x1024 images, 15 steps, guidance 2.5, eta 1, seeds 42, 43, ... */
+final class PipelineWork {
+    static final int STEPS = 15;
+
+    private final CatVTONPipeline pipeline;
+    private final List<TryOnImages> images;
+    private final List<TryOnParameters> parameters = new ArrayList<>();
+    private RunTimings lastTimings;
+
+    PipelineWork(Path modelDirectory, TryOnImages prepared, int batch) {
+        this.pipeline = CatVTONPipeline.builder().modelDirectory(modelDirectory).build();
+        this.images = Collections.nCopies(batch, prepared);
+        for (int i = 0; i < batch; i++) {
+            parameters.add(TryOnParameters.builder().steps(STEPS).seed(42 + i).build());
+        }
+    }
+
+    /** The bundled model called {@code name} ("toy" or "mini"), looked up from the working directory up. */
+    static Path bundledModel(String name) {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isDirectory(dir.resolve("models"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("run from the repository: no models/ folder above " + Path.of("").toAbsolutePath());
+        }
+        return dir.resolve("models").resolve(name + "-catvton");
+    }
+
+    /** Runs the batch once and keeps its timings. */
+    void run() {
+        pipeline.runBatch(images, parameters, new StepListener() {
+            @Override
+            public void onStep(int step, int steps) {
+            }
+
+            @Override
+            public void onFinished(RunTimings timings) {
+                lastTimings = timings;
+            }
+        });
+    }
+
+    RunTimings lastTimings() {
+        return lastTimings;
+    }
+
+    void close() {
+        pipeline.close();
+    }
+}

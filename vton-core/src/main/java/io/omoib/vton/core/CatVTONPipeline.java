@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
@@ -19,6 +20,7 @@ import io.omoib.vton.preprocess.Repaint;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -262,19 +264,19 @@ public final class CatVTONPipeline implements AutoCloseable {
         Noise noise = drawNoise(request, parameters, h, w, p.eta() > 0 ? p.steps() : 0);
 
         int plane = width * height;
-        float[] maskedPixels = new float[batch * 3 * plane];
-        float[] garmentPixels = new float[batch * 3 * plane];
-        float[] maskPixels = new float[batch * h * w];
+        ByteBuffer maskedPixels = ImageTensors.floats(batch * 3 * plane);
+        ByteBuffer garmentPixels = ImageTensors.floats(batch * 3 * plane);
+        ByteBuffer maskPixels = ImageTensors.floats(batch * h * w);
         for (int b = 0; b < batch; b++) {
             TryOnImages in = images.get(b);
-            ImageTensors.unitChw(in.person(), in.mask(), maskedPixels, b * 3 * plane);
-            ImageTensors.unitChw(in.garment(), null, garmentPixels, b * 3 * plane);
-            ImageTensors.latentMask(in.mask(), maskPixels, b * h * w);
+            ImageTensors.unitChw(in.person(), in.mask(), maskedPixels.asFloatBuffer(), b * 3 * plane);
+            ImageTensors.unitChw(in.garment(), null, garmentPixels.asFloatBuffer(), b * 3 * plane);
+            ImageTensors.latentMask(in.mask(), maskPixels.asFloatBuffer(), b * h * w);
         }
         Shape imageShape = new Shape(batch, 3, height, width);
-        NDArray maskedLatent = encode(request.create(maskedPixels, imageShape), noise.maskedPerson);
-        NDArray garmentLatent = encode(request.create(garmentPixels, imageShape), noise.garment);
-        NDArray maskLatent = request.create(maskPixels, new Shape(batch, 1, h, w));
+        NDArray maskedLatent = encode(request.create(maskedPixels, imageShape, DataType.FLOAT32), noise.maskedPerson);
+        NDArray garmentLatent = encode(request.create(garmentPixels, imageShape, DataType.FLOAT32), noise.garment);
+        NDArray maskLatent = request.create(maskPixels, new Shape(batch, 1, h, w), DataType.FLOAT32);
 
         NDArray maskedConcat = maskedLatent.concat(garmentLatent, 2);
         NDArray maskConcat = maskLatent.concat(maskLatent.zerosLike(), 2);

@@ -1,6 +1,9 @@
 package io.omoib.vton.core;
 
 import io.omoib.vton.preprocess.GrayImage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import io.omoib.vton.preprocess.RgbImage;
 
 /**
@@ -29,15 +32,15 @@ final class ImageTensors {
      * @param out destination, {@code offset + 3 * H * W} long at least
      * @param mask the binary mask, or null for no masking
      */
-    static void unitChw(RgbImage image, GrayImage mask, float[] out, int offset) {
+    static void unitChw(RgbImage image, GrayImage mask, FloatBuffer out, int offset) {
         byte[] rgb = image.toByteArray();
         byte[] keep = mask == null ? null : mask.toByteArray();
         int plane = image.width() * image.height();
         for (int i = 0; i < plane; i++) {
             float factor = keep == null || (keep[i] & 0xFF) < 128 ? 1f : 0f;
-            out[offset + i] = UNIT[rgb[3 * i] & 0xFF] * factor;
-            out[offset + plane + i] = UNIT[rgb[3 * i + 1] & 0xFF] * factor;
-            out[offset + 2 * plane + i] = UNIT[rgb[3 * i + 2] & 0xFF] * factor;
+            out.put(offset + i, UNIT[rgb[3 * i] & 0xFF] * factor);
+            out.put(offset + plane + i, UNIT[rgb[3 * i + 1] & 0xFF] * factor);
+            out.put(offset + 2 * plane + i, UNIT[rgb[3 * i + 2] & 0xFF] * factor);
         }
     }
 
@@ -45,14 +48,21 @@ final class ImageTensors {
      * Writes the mask at latent resolution, {@code [1,H/8,W/8]}: 1 where the pixel at
      * {@code (8i, 8j)} is at least 128 (nearest-neighbour downsampling).
      */
-    static void latentMask(GrayImage mask, float[] out, int offset) {
+    static void latentMask(GrayImage mask, FloatBuffer out, int offset) {
         int h = mask.height() / 8;
         int w = mask.width() / 8;
         for (int i = 0; i < h; i++) {
             for (int j = 0; j < w; j++) {
-                out[offset + i * w + j] = mask.value(8 * j, 8 * i) >= 128 ? 1f : 0f;
+                out.put(offset + i * w + j, mask.value(8 * j, 8 * i) >= 128 ? 1f : 0f);
             }
         }
+    }
+
+    /**
+     * A native-order direct buffer of {@code count} floats, which the engine reads without a copy.
+     */
+    static ByteBuffer floats(int count) {
+        return ByteBuffer.allocateDirect(Math.multiplyExact(count, Float.BYTES)).order(ByteOrder.nativeOrder());
     }
 
     /**

@@ -221,6 +221,26 @@ class ExportOptions:
     log: Callable[[str], None] = print
 
 
+def strip_debug_info(path: str) -> None:
+    """Rewrites a saved TorchScript archive without its ``*.debug_pkl`` records: they hold the
+    absolute paths and text of the traced Python sources, which would tie the file's bytes (and
+    sha256) to the machine and checkout that exported it. Loading and running are unaffected."""
+    reader = torch._C.PyTorchFileReader(path)
+    records = [(name, reader.get_record(name)) for name in reader.get_all_records()
+               if not name.endswith(".debug_pkl")]
+    del reader
+    folder = os.path.join(os.path.dirname(path), ".strip")
+    os.makedirs(folder, exist_ok=True)
+    stripped = os.path.join(folder, os.path.basename(path))  # same name: the archive's prefix comes from it
+    writer = torch._C.PyTorchFileWriter(stripped)
+    for name, data in records:
+        writer.write_record(name, data, len(data))
+    writer.write_end_of_file()
+    del writer
+    os.replace(stripped, path)
+    os.rmdir(folder)
+
+
 def trace_module(name: str, wrapper: nn.Module, inputs: Tuple[torch.Tensor, ...]) -> torch.jit.ScriptModule:
     with torch.no_grad():
         return torch.jit.trace(wrapper, inputs, check_trace=False)
@@ -269,6 +289,7 @@ def export_artifact(out_dir: str, name: str, width: int, height: int, modules: M
             rel = f"{variant.folder}/{module_name}.pt"
             path = os.path.join(out_dir, rel)
             torch.jit.save(traced, path)
+            strip_debug_info(path)
             del traced
             entry[module_name] = rel
             sums[rel] = sha256_of(path)

@@ -103,6 +103,23 @@ class ModelArtifactTest {
     }
 
     @Test
+    void aDecoderThatYieldsNanIsReportedInsteadOfABlackImage() throws IOException {
+        Path copy = copyOfToy();
+        try (var nan = ModelArtifactTest.class.getResourceAsStream("/broken/nan_vae_decoder.pt")) {
+            Files.copy(nan, copy.resolve("cpu-float32/vae_decoder.pt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        io.omoib.vton.preprocess.TryOnImages images = io.omoib.vton.preprocess.TryOnImages.of(
+                TestModels.rgb("person.png"), TestModels.gray("mask.png"), TestModels.rgb("garment.png"));
+
+        try (CatVTONPipeline pipeline = CatVTONPipeline.builder().modelDirectory(copy).build()) {
+            assertThatThrownBy(() -> pipeline.run(images, TryOnParameters.builder().steps(2).build()))
+                    .isInstanceOf(InferenceException.class)
+                    .hasMessageContaining("NaN or infinite")
+                    .hasMessageContaining("cpu-float32");
+        }
+    }
+
+    @Test
     void filesOutsideTheDirectoryAreRefused() throws IOException {
         Path copy = copyOfToy();
         rewriteManifest(copy, "\"cpu-float32/unet.pt\",", "\"../../etc/passwd\",");

@@ -1,0 +1,36 @@
+#!/usr/bin/python3
+"""Writes deliberately broken TorchScript modules for the Java error-path tests.
+
+    /usr/bin/python3 tools/export/make_broken_modules.py
+
+vton-core/src/test/resources/broken/nan_vae_decoder.pt has the VAE decoder's signature
+(latent[B,4,h,w] -> image[B,3,8h,8w]) but returns NaN everywhere, as an overflowing float16 decoder
+would. Deterministic; a few KiB.
+"""
+import os
+
+import torch
+import torch.nn.functional as F
+
+from catvton_artifact import strip_debug_info
+
+OUT = os.path.join("vton-core", "src", "test", "resources", "broken")
+
+
+class NanDecoder(torch.nn.Module):
+    def forward(self, latent: torch.Tensor) -> torch.Tensor:
+        image = F.interpolate(latent[:, 0:3], scale_factor=8.0, mode="nearest")
+        return image * float("nan")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    traced = torch.jit.trace(NanDecoder().eval(), torch.zeros(1, 4, 64, 48))
+    path = os.path.join(OUT, "nan_vae_decoder.pt")
+    torch.jit.save(traced, path)
+    strip_debug_info(path)
+    print(f"wrote {path} ({os.path.getsize(path)} bytes)")
+
+
+if __name__ == "__main__":
+    main()

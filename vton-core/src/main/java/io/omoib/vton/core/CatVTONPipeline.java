@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -80,8 +81,7 @@ public final class CatVTONPipeline implements AutoCloseable {
         this.device = b.device;
         this.defaults = b.defaults;
         this.bitExactBatches = b.bitExactBatches;
-        String kind = device.isGpu() ? "cuda" : "cpu";
-        this.variant = artifact.variant(kind, b.weightDtype);
+        this.variant = artifact.variant(device.getDeviceType(), b.weightDtype);
         if (b.verifyChecksums) {
             artifact.verifyChecksums(variant);
         }
@@ -297,7 +297,7 @@ public final class CatVTONPipeline implements AutoCloseable {
                 NDArray modelInput = guided ? latents.concat(latents, 0) : latents;
                 NDArray unetInput = NDArrays.concat(new NDList(modelInput, maskConcat, maskedConcat), 1);
                 long[] timesteps = new long[(int) unetInput.getShape().get(0)];
-                java.util.Arrays.fill(timesteps, schedule.timestep(i));
+                Arrays.fill(timesteps, schedule.timestep(i));
                 NDArray predicted = unet(unetInput, step.create(timesteps), batch, guided);
                 if (guided) {
                     NDArray unconditional = predicted.get("0:" + batch);

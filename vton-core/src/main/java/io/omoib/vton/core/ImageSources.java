@@ -107,10 +107,10 @@ public final class ImageSources {
     }
 
     private String accepted() {
-        StringBuilder s = new StringBuilder("an http(s) URL");
-        schemes.keySet().stream().sorted().forEach(k -> s.append(", an ").append(k).append(":// URI"));
+        StringBuilder s = new StringBuilder("one of: http(s) URL");
+        schemes.keySet().stream().sorted().forEach(k -> s.append(", ").append(k).append(":// URI"));
         if (files) {
-            s.append(" or a file path");
+            s.append(", file path");
         }
         return s.toString();
     }

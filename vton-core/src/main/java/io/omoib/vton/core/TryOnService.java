@@ -132,10 +132,7 @@ public final class TryOnService implements AutoCloseable {
         int width = request.width() > 0 ? request.width() : artifact.width();
         int height = request.height() > 0 ? request.height() : artifact.height();
         artifact.checkSize(width, height);
-        if (parameters.steps() > artifact.scheduler().numTrainTimesteps()) {
-            throw new IllegalArgumentException("steps must be at most " + artifact.scheduler().numTrainTimesteps()
-                    + " for this model, got " + parameters.steps());
-        }
+        artifact.scheduler().schedule(parameters.steps());
         if (closing) {
             rejected.incrementAndGet();
             throw new RejectedExecutionException("the try-on service is closed");

@@ -1,0 +1,244 @@
+package io.omoib.vton.s3;
+
+import io.omoib.vton.core.CompletionNotifier;
+import io.omoib.vton.core.ImageSources;
+import io.omoib.vton.core.ResultSink;
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.SqsClientBuilder;
+
+/**
+ * The AWS side of a deployment, configured as the seed server was, by environment variables (or the
+ * system properties in brackets, which win):
+ * <ul>
+ *   <li>{@code VTON_S3_BUCKET} ({@code vton.s3.bucket}): store results in this bucket, under
+ *       {@link S3ResultSink#DEFAULT_KEY_TEMPLATE}; unset: no S3 sink.</li>
+ *   <li>{@code VTON_S3_ENDPOINT} ({@code vton.s3.endpoint}): an S3-compatible endpoint such as
+ *       {@code http://127.0.0.1:9000}, addressed path-style; unset: AWS.</li>
+ *   <li>{@code VTON_SQS_QUEUE_URL} ({@code vton.sqs.queue.url}): send a completion notice there after
+ *       each stored result; a queue URL outside {@code amazonaws.com} is also used as the SQS endpoint.</li>
+ * </ul>
+ * Region and credentials come from the SDK's default chains ({@code AWS_REGION},
+ * {@code AWS_ACCESS_KEY_ID}, profiles, container and instance roles); with a custom endpoint and no
+ * region configured, {@code us-east-1} is used. Clients use the SDK's standard retry mode (3 attempts
+ * with backoff). Clients are made on first use and closed by {@link #close()}.
+ */
+public final class AwsSettings implements AutoCloseable {
+    private final String bucket;
+    private final URI s3Endpoint;
+    private final String queueUrl;
+    private final Region region;
+    private final AwsCredentialsProvider credentials;
+    private S3Client s3;
+    private SqsClient sqs;
+
+    private AwsSettings(Builder b) {
+        this.bucket = b.bucket;
+        this.s3Endpoint = b.s3Endpoint;
+        this.queueUrl = b.queueUrl;
+        this.region = b.region;
+        this.credentials = b.credentials;
+    }
+
+    /** @return settings from the environment and system properties */
+    public static AwsSettings fromEnvironment() {
+        return from(System.getenv(), System.getProperties()).build();
+    }
+
+    /**
+     * @param env environment variables
+     * @param properties system properties, which win over the environment
+     * @return a builder holding what they set
+     * @throws IllegalArgumentException if {@code VTON_S3_ENDPOINT} is not an http(s) URL
+     */
+    public static Builder from(Map<String, String> env, Properties properties) {
+        Builder b = new Builder();
+        b.bucket(setting(env, properties, "VTON_S3_BUCKET", "vton.s3.bucket"));
+        String endpoint = setting(env, properties, "VTON_S3_ENDPOINT", "vton.s3.endpoint");
+        if (endpoint != null) {
+            b.s3Endpoint(URI.create(endpoint));
+        }
+        b.queueUrl(setting(env, properties, "VTON_SQS_QUEUE_URL", "vton.sqs.queue.url"));
+        return b;
+    }
+
+    /** @return a builder with nothing set */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private static String setting(Map<String, String> env, Properties properties, String variable, String property) {
+        String value = properties.getProperty(property);
+        if (value == null || value.isBlank()) {
+            value = env.get(variable);
+        }
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+
+    /** @return the result bucket, if set */
+    public Optional<String> bucket() {
+        return Optional.ofNullable(bucket);
+    }
+
+    /** @return the completion queue's URL, if set */
+    public Optional<String> queueUrl() {
+        return Optional.ofNullable(queueUrl);
+    }
+
+    /** @return the S3 client, made on first use */
+    public synchronized S3Client s3() {
+        if (s3 == null) {
+            S3ClientBuilder b = S3Client.builder().region(region(s3Endpoint)).overrideConfiguration(standardRetries());
+            if (s3Endpoint != null) {
+                b.endpointOverride(s3Endpoint).forcePathStyle(true);
+            }
+            if (credentials != null) {
+                b.credentialsProvider(credentials);
+            }
+            s3 = b.build();
+        }
+        return s3;
+    }
+
+    /** @return the SQS client, made on first use */
+    public synchronized SqsClient sqs() {
+        if (sqs == null) {
+            URI endpoint = sqsEndpoint();
+            SqsClientBuilder b = SqsClient.builder().region(region(endpoint)).overrideConfiguration(standardRetries());
+            if (endpoint != null) {
+                b.endpointOverride(endpoint);
+            }
+            if (credentials != null) {
+                b.credentialsProvider(credentials);
+            }
+            sqs = b.build();
+        }
+        return sqs;
+    }
+
+    /** @return an {@link S3ResultSink} for the bucket with the default layout, if a bucket is set */
+    public Optional<ResultSink> resultSink() {
+        return bucket().map(b -> S3ResultSink.builder(s3(), b).build());
+    }
+
+    /** @return an {@link SqsCompletionNotifier} for the queue, if a queue URL is set */
+    public Optional<CompletionNotifier> notifier() {
+        return queueUrl().map(q -> new SqsCompletionNotifier(sqs(), q));
+    }
+
+    /**
+     * @param sources a builder to add {@code s3://} sources to, read with this S3 client
+     * @param maxBytes the largest object accepted
+     * @return the same builder
+     */
+    public ImageSources.Builder addS3Sources(ImageSources.Builder sources, long maxBytes) {
+        return sources.scheme("s3", uri -> S3ImageSource.of(s3(), uri, maxBytes));
+    }
+
+    private URI sqsEndpoint() {
+        if (queueUrl == null) {
+            return null;
+        }
+        URI url = URI.create(queueUrl);
+        String host = url.getHost() == null ? "" : url.getHost();
+        return host.endsWith(".amazonaws.com") ? null
+                : URI.create(url.getScheme() + "://" + url.getRawAuthority());
+    }
+
+    private Region region(URI endpoint) {
+        if (region != null) {
+            return region;
+        }
+        try {
+            return new DefaultAwsRegionProviderChain().getRegion();
+        } catch (SdkClientException e) {
+            if (endpoint != null) {
+                return Region.US_EAST_1;
+            }
+            throw new IllegalStateException("no AWS region is configured; set AWS_REGION", e);
+        }
+    }
+
+    private static ClientOverrideConfiguration standardRetries() {
+        return ClientOverrideConfiguration.builder().retryStrategy(RetryMode.STANDARD).build();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (s3 != null) {
+            s3.close();
+        }
+        if (sqs != null) {
+            sqs.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AwsSettings[bucket " + bucket + ", endpoint " + s3Endpoint + ", queue " + queueUrl + "]";
+    }
+
+    /** Builds {@link AwsSettings}. */
+    public static final class Builder {
+        private String bucket;
+        private URI s3Endpoint;
+        private String queueUrl;
+        private Region region;
+        private AwsCredentialsProvider credentials;
+
+        private Builder() {
+        }
+
+        /** @param value the result bucket, or {@code null} for none */
+        public Builder bucket(String value) {
+            bucket = value;
+            return this;
+        }
+
+        /** @param value an S3-compatible endpoint, or {@code null} for AWS */
+        public Builder s3Endpoint(URI value) {
+            if (value != null && !"http".equals(value.getScheme()) && !"https".equals(value.getScheme())) {
+                throw new IllegalArgumentException("VTON_S3_ENDPOINT must be an http(s) URL, got '" + value + "'");
+            }
+            s3Endpoint = value;
+            return this;
+        }
+
+        /** @param value the completion queue's URL, or {@code null} for no notices */
+        public Builder queueUrl(String value) {
+            if (value != null && URI.create(value).getHost() == null) {
+                throw new IllegalArgumentException("VTON_SQS_QUEUE_URL must be a queue URL, got '" + value + "'");
+            }
+            queueUrl = value;
+            return this;
+        }
+
+        /** @param value the region; default the SDK's region chain */
+        public Builder region(Region value) {
+            region = value;
+            return this;
+        }
+
+        /** @param value the credentials; default the SDK's credentials chain */
+        public Builder credentials(AwsCredentialsProvider value) {
+            credentials = value;
+            return this;
+        }
+
+        /** @return the settings */
+        public AwsSettings build() {
+            return new AwsSettings(this);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.omoib.vton.s3;
+
+import io.omoib.vton.core.ImageSource;
+import io.omoib.vton.core.ImageSourceException;
+import io.omoib.vton.core.ImageSourceException.Kind;
+import io.omoib.vton.core.ImageSources;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Objects;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * An image in S3 or an S3-compatible store, {@code s3://bucket/key}, read with the client's
+ * credentials within a size limit (checked against the object's length before reading, and while
+ * reading). Register it with {@link ImageSources.Builder#scheme} through {@link #opener}.
+ */
+public final class S3ImageSource implements ImageSource {
+    /** The default size limit, as {@code UrlFetcher}'s: 20 MiB. */
+    public static final long DEFAULT_MAX_BYTES = 20L << 20;
+
+    private final S3Client client;
+    private final S3Uri location;
+    private final long maxBytes;
+
+    private S3ImageSource(S3Client client, S3Uri location, long maxBytes) {
+        this.client = client;
+        this.location = location;
+        this.maxBytes = maxBytes;
+    }
+
+    /**
+     * @param client the S3 client, not closed by the source
+     * @param uri {@code s3://bucket/key}
+     * @param maxBytes the largest object accepted
+     * @return the source, not yet read
+     * @throws ImageSourceException with {@code REFUSED} if the URI is not of that form
+     */
+    public static S3ImageSource of(S3Client client, URI uri, long maxBytes) throws ImageSourceException {
+        Objects.requireNonNull(client, "client");
+        if (maxBytes < 1 || maxBytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("maxBytes must be 1 to " + (Integer.MAX_VALUE - 8) + ", got " + maxBytes);
+        }
+        return new S3ImageSource(client, S3Uri.parse(uri), maxBytes);
+    }
+
+    /**
+     * @param client the S3 client
+     * @param maxBytes the largest object accepted
+     * @return opens {@code s3://} URIs for {@link ImageSources}
+     */
+    public static ImageSources.Opener opener(S3Client client, long maxBytes) {
+        return uri -> of(client, uri, maxBytes);
+    }
+
+    @Override
+    public String name() {
+        return location.toString();
+    }
+
+    @Override
+    public byte[] read() throws IOException {
+        GetObjectRequest request = GetObjectRequest.builder().bucket(location.bucket()).key(location.key()).build();
+        try (ResponseInputStream<GetObjectResponse> in = client.getObject(request)) {
+            Long length = in.response().contentLength();
+            if (length != null && length > maxBytes) {
+                in.abort();
+                throw tooLarge();
+            }
+            return readAtMost(in);
+        } catch (NoSuchKeyException | NoSuchBucketException e) {
+            throw new ImageSourceException(Kind.NOT_FOUND, name(), "no such object", e);
+        } catch (S3Exception e) {
+            Kind kind = e.statusCode() == 403 || e.statusCode() == 404 ? Kind.NOT_FOUND : Kind.UNAVAILABLE;
+            throw new ImageSourceException(kind, name(), "S3 answered " + e.statusCode() + " "
+                    + e.awsErrorDetails().errorCode() + "; check the key and the server's permissions", e);
+        } catch (SdkException e) {
+            throw new ImageSourceException(Kind.UNAVAILABLE, name(), "S3 could not be reached: " + e.getMessage(), e);
+        }
+    }
+
+    private byte[] readAtMost(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[64 << 10];
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+            if (out.size() + (long) n > maxBytes) {
+                throw tooLarge();
+            }
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    private ImageSourceException tooLarge() {
+        return new ImageSourceException(Kind.TOO_LARGE, name(), "larger than the limit of " + maxBytes + " bytes", null);
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

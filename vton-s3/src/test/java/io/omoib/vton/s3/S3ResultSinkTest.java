@@ -1,0 +1,138 @@
+package io.omoib.vton.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.omoib.vton.core.ImageFormat;
+import io.omoib.vton.core.ImageSource;
+import io.omoib.vton.core.ImageSourceException;
+import io.omoib.vton.core.ImageSources;
+import io.omoib.vton.core.ResultName;
+import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.ImageCodec;
+import io.omoib.vton.preprocess.RgbImage;
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/** The S3 sink and source against S3Proxy over real HTTP. */
+class S3ResultSinkTest {
+    private static final RgbImage IMAGE = RgbImage.filled(96, 128, 200, 40, 90);
+    private static S3TestServer server;
+    private static AwsSettings settings;
+    private static S3Client s3;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = new S3TestServer();
+        settings = server.settings().bucket("results").build();
+        s3 = settings.s3();
+        s3.createBucket(b -> b.bucket("results"));
+        s3.createBucket(b -> b.bucket("inputs"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        settings.close();
+        server.close();
+    }
+
+    private static List<String> keys(String prefix) {
+        return s3.listObjectsV2(b -> b.bucket("results").prefix(prefix)).contents().stream().map(S3Object::key).toList();
+    }
+
+    @Test
+    void storesJpegUnderTheSeedLayoutWithItsContentType() throws IOException {
+        ResultName name = new ResultName("user-1", ClothType.OVERALL, "1700000000");
+
+        URI location = settings.resultSink().orElseThrow().write(name, IMAGE);
+
+        assertThat(location).isEqualTo(URI.create("s3://results/users/user-1/vton_result/1700000000/result.jpg"));
+        HeadObjectResponse head = s3.headObject(b -> b.bucket("results").key("users/user-1/vton_result/1700000000/result.jpg"));
+        assertThat(head.contentType()).isEqualTo("image/jpeg");
+        byte[] stored = s3.getObjectAsBytes(b -> b.bucket("results").key("users/user-1/vton_result/1700000000/result.jpg"))
+                .asByteArray();
+        assertThat(ImageCodec.defaults().decode(stored, "stored").width()).isEqualTo(96);
+    }
+
+    @Test
+    void keyTemplatesAndPngAreHonouredAndNamesSanitised() throws IOException {
+        S3ResultSink sink = S3ResultSink.builder(s3, "results").format(ImageFormat.PNG)
+                .keyTemplate("tryon/{clothType}/{userId}-{timestamp}.{ext}").build();
+
+        URI location = sink.write(new ResultName("../../admin", ClothType.UPPER, "a/b?c"), IMAGE);
+
+        assertThat(location.toString()).isEqualTo("s3://results/tryon/upper/_.._.._admin-a_b_c.png");
+        byte[] stored = s3.getObjectAsBytes(b -> b.bucket("results").key("tryon/upper/_.._.._admin-a_b_c.png")).asByteArray();
+        assertThat(ImageCodec.defaults().decode(stored, "png")).isEqualTo(IMAGE);
+        assertThatThrownBy(() -> S3ResultSink.builder(s3, "results").keyTemplate("{userId}/{bucket}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("{bucket}");
+        assertThatThrownBy(() -> S3ResultSink.builder(s3, "results").keyTemplate("fixed/{userId}.jpg"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("{timestamp}");
+    }
+
+    @Test
+    void anUnreachableEndpointFailsClearlyLeavesNothingAndARetrySucceeds() throws Exception {
+        S3ResultSink sink = S3ResultSink.builder(s3, "results").build();
+        ResultName name = new ResultName("outage", ClothType.LOWER, "t1");
+
+        server.stop();
+        try {
+            assertThatThrownBy(() -> sink.write(name, IMAGE)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("s3://results/users/outage/vton_result/t1/result.jpg")
+                    .hasMessageContaining("VTON_S3_ENDPOINT");
+        } finally {
+            server.start();
+        }
+        assertThat(keys("users/outage/")).isEmpty();
+
+        assertThat(sink.write(name, IMAGE)).hasToString("s3://results/users/outage/vton_result/t1/result.jpg");
+        assertThat(keys("users/outage/")).containsExactly("users/outage/vton_result/t1/result.jpg");
+    }
+
+    @Test
+    void s3SourcesReadObjectsWithinTheLimit() throws IOException {
+        byte[] png = ImageCodec.defaults().encodePng(IMAGE);
+        s3.putObject(b -> b.bucket("inputs").key("people/p 1.png"), RequestBody.fromBytes(png));
+        ImageSources sources = settings.addS3Sources(ImageSources.builder(), 1 << 20).build();
+
+        ImageSource source = sources.resolve("s3://inputs/people/p%201.png", "person");
+        assertThat(source.name()).isEqualTo("s3://inputs/people/p 1.png");
+        assertThat(source.read()).isEqualTo(png);
+
+        ImageSource small = S3ImageSource.of(s3, URI.create("s3://inputs/people/p%201.png"), 100);
+        assertThatThrownBy(small::read).isInstanceOfSatisfying(ImageSourceException.class,
+                e -> assertThat(e.kind()).isEqualTo(ImageSourceException.Kind.TOO_LARGE));
+        assertThatThrownBy(() -> sources.resolve("s3://inputs/missing.png", "mask").read())
+                .isInstanceOfSatisfying(ImageSourceException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ImageSourceException.Kind.NOT_FOUND))
+                .hasMessageContaining("s3://inputs/missing.png");
+        assertThatThrownBy(() -> sources.resolve("s3://inputs", "mask"))
+                .isInstanceOfSatisfying(ImageSourceException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ImageSourceException.Kind.REFUSED))
+                .hasMessageContaining("s3://bucket/key");
+    }
+
+    @Test
+    void settingsComeFromTheEnvironmentWithPropertiesWinning() {
+        Properties properties = new Properties();
+        properties.setProperty("vton.s3.bucket", "from-property");
+        AwsSettings fromEnv = AwsSettings.from(Map.of("VTON_S3_BUCKET", "from-env",
+                "VTON_SQS_QUEUE_URL", "http://127.0.0.1:9324/000000000000/done"), properties).build();
+
+        assertThat(fromEnv.bucket()).contains("from-property");
+        assertThat(fromEnv.queueUrl()).contains("http://127.0.0.1:9324/000000000000/done");
+        assertThat(AwsSettings.from(Map.of(), new Properties()).build().resultSink()).isEmpty();
+        assertThatThrownBy(() -> AwsSettings.from(Map.of("VTON_S3_ENDPOINT", "ftp://x"), new Properties()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("VTON_S3_ENDPOINT");
+    }
+}

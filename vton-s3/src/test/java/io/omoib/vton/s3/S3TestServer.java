@@ -1,0 +1,59 @@
+package io.omoib.vton.s3;
+
+import java.net.URI;
+import java.util.Properties;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+
+/** S3Proxy in-process on 127.0.0.1 over an in-memory store that survives {@link #stop()} and {@link #start()}. */
+final class S3TestServer implements AutoCloseable {
+    static final String ACCESS_KEY = "test-access";
+    static final String SECRET_KEY = "test-secret";
+
+    private final BlobStore store = BlobStores.create("transient", new Properties());
+    private S3Proxy proxy;
+    private int port;
+
+    S3TestServer() throws Exception {
+        start();
+    }
+
+    /** Starts (again) on the same port, with the same objects. */
+    void start() throws Exception {
+        proxy = S3Proxy.builder()
+                .blobStore(store)
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .endpoint(URI.create("http://127.0.0.1:" + port))
+                .ignoreUnknownHeaders(true)
+                .build();
+        proxy.start();
+        port = proxy.getPort();
+    }
+
+    /** Stops listening: connections are refused until {@link #start()}. */
+    void stop() throws Exception {
+        proxy.stop();
+    }
+
+    URI endpoint() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** @return settings for this server with static test credentials */
+    AwsSettings.Builder settings() {
+        return AwsSettings.builder()
+                .s3Endpoint(endpoint())
+                .region(Region.US_EAST_1)
+                .credentials(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)));
+    }
+
+    @Override
+    public void close() throws Exception {
+        proxy.stop();
+    }
+}

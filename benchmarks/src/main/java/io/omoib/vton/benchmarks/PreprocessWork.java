@@ -87,6 +87,14 @@ final class PreprocessWork {
         return TryOnImages.prepare(person, mask, upper, lower, ClothType.OVERALL);
     }
 
+    /**
+     * @param index 0 person, 1 mask, 2 upper, 3 lower, as {@link #NAMES}
+     * @return that picture's JPEG bytes
+     */
+    byte[] encoded(int index) {
+        return encoded[index];
+    }
+
     /** @return the person picture, decoded */
     RgbImage decodedPerson() {
         return codec.decode(encoded[0], NAMES[0]);

@@ -1,0 +1,56 @@
+package io.omoib.vton.examples;
+
+import io.omoib.vton.preprocess.ImageCodec;
+import io.omoib.vton.preprocess.TryOnImages;
+import io.omoib.vton.s3.AwsSettings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vton preprocess}: the three images exactly as the pipeline receives them. */
+@Command(name = "preprocess", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Writes person.png, mask.png and garment.png exactly as the pipeline receives them.")
+final class PreprocessCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    InputOptions inputs;
+
+    @Option(names = "--width", paramLabel = "W", defaultValue = "768", description = "Width, a multiple of 64 (default: ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--height", paramLabel = "H", defaultValue = "1024", description = "Height, a multiple of 64 (default: ${DEFAULT-VALUE}).")
+    int height;
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Folder for the three PNGs.")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        if (inputs.person == null || inputs.mask == null) {
+            throw new BadInputException("--person", "preprocess needs --person and --mask");
+        }
+        ImageCodec codec = ImageCodec.defaults();
+        TryOnImages prepared;
+        try (AwsSettings aws = AwsSettings.fromEnvironment()) {
+            prepared = inputs.decode(Environment.sources(System.getenv(), aws, true), codec).prepare(width, height);
+        }
+        Files.createDirectories(out);
+        Files.write(out.resolve("person.png"), codec.encodePng(prepared.person()));
+        Files.write(out.resolve("mask.png"), codec.encodePng(prepared.mask()));
+        Files.write(out.resolve("garment.png"), codec.encodePng(prepared.garment()));
+        PrintWriter stdout = spec.commandLine().getOut();
+        stdout.println(out.resolve("person.png"));
+        stdout.println(out.resolve("mask.png"));
+        stdout.println(out.resolve("garment.png"));
+        return 0;
+    }
+}

@@ -1,0 +1,148 @@
+package io.omoib.vton.examples;
+
+import io.omoib.vton.core.CatVTONPipeline;
+import io.omoib.vton.core.TryOnParameters;
+import io.omoib.vton.core.TryOnService;
+import io.omoib.vton.s3.AwsSettings;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+/** {@code vton serve}: the SageMaker-compatible inference server, until SIGTERM. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Runs the SageMaker-compatible inference server: GET /ping, POST /invocations, GET /metrics.",
+                "SIGTERM (or Ctrl-C) drains in-flight work for up to 25 s, then exits 0."})
+final class ServeCommand implements Callable<Integer> {
+    /** Where SageMaker unpacks model.tar.gz. */
+    static final Path SAGEMAKER_MODEL = Path.of("/opt/ml/model");
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--port", paramLabel = "P",
+            description = "Port (default: SAGEMAKER_BIND_TO_PORT, else 8080; 0 picks a free one).")
+    Integer port;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "64",
+            description = "Requests waiting before 503 (default: ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Option(names = "--max-batch", paramLabel = "B", defaultValue = "1",
+            description = "Requests sharing one pipeline run; raise it on a GPU (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "55",
+            description = "Per-request deadline; 504 after it (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    /** Released by SIGTERM or SIGINT; tests release it themselves. */
+    final CountDownLatch stop = new CountDownLatch(1);
+    private volatile InferenceServer server;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> env = System.getenv();
+        PrintWriter out = spec.commandLine().getOut();
+        if (timeoutSeconds < 1 || timeoutSeconds > 3600) {
+            throw new BadInputException("--timeout", "--timeout must be 1 to 3600 seconds, got " + timeoutSeconds);
+        }
+        int listenOn = port != null ? port : portFromEnvironment(env);
+        TryOnParameters defaults = defaults(env);
+        try (AwsSettings aws = AwsSettings.fromEnvironment()) {
+            server = InferenceServer.builder()
+                    .host(host).port(listenOn)
+                    .sources(Environment.sources(env, aws, false))
+                    .defaults(defaults)
+                    .timeout(Duration.ofSeconds(timeoutSeconds))
+                    .storesResults(aws.bucket().isPresent())
+                    .start();
+            Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+            Signal.handle(new Signal("INT"), signal -> stop.countDown());
+            out.println("listening on http://" + host + ":" + server.port());
+            out.flush();
+            try (CatVTONPipeline pipeline = model.pipeline(modelDirectory()).build()) {
+                TryOnService.Builder service = TryOnService.builder().pipeline(pipeline).queueCapacity(queue)
+                        .maxBatch(maxBatch).defaults(defaults);
+                aws.resultSink().ifPresent(service::sink);
+                aws.notifier().ifPresent(service::notifier);
+                server.ready(service.build());
+                out.println("ready: model " + pipeline.artifact().name() + " (" + pipeline.variant().id()
+                        + "), queue " + queue + ", max batch " + maxBatch + ", " + defaults.steps() + " steps by default"
+                        + aws.bucket().map(b -> ", results to s3://" + b).orElse(""));
+                out.flush();
+                stop.await();
+                out.println("stopping: draining in-flight work for up to 25 s");
+                out.flush();
+                server.shutdown(Duration.ofSeconds(25));
+            } finally {
+                server.shutdown(Duration.ZERO);
+            }
+        }
+        out.println("stopped");
+        out.flush();
+        return 0;
+    }
+
+    /** @return the port the server listens on, once {@code call} has started it; -1 before */
+    int listeningPort() {
+        InferenceServer s = server;
+        return s == null ? -1 : s.port();
+    }
+
+    private Path modelDirectory() {
+        if (model.model != null) {
+            return model.model;
+        }
+        if (Files.isRegularFile(SAGEMAKER_MODEL.resolve("catvton.json"))) {
+            return SAGEMAKER_MODEL;
+        }
+        Path toy = Environment.bundledModel();
+        LOG.warn("*** no --model and no model in {}: serving the bundled TOY model, which is not CatVTON ***",
+                SAGEMAKER_MODEL);
+        return toy;
+    }
+
+    private static int portFromEnvironment(Map<String, String> env) {
+        String value = env.get("SAGEMAKER_BIND_TO_PORT");
+        if (value == null || value.isBlank()) {
+            return 8080;
+        }
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new BadInputException("SAGEMAKER_BIND_TO_PORT", "SAGEMAKER_BIND_TO_PORT must be a port number, got '"
+                    + value + "'");
+        }
+    }
+
+    /** Steps from {@code NUM_STEP} (the seed server's variable), else 15; guidance 2.5, eta 1, seed 42. */
+    static TryOnParameters defaults(Map<String, String> env) {
+        String steps = env.get("NUM_STEP");
+        try {
+            return TryOnParameters.builder().steps(steps == null || steps.isBlank() ? 15 : Integer.parseInt(steps.strip()))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("NUM_STEP", "NUM_STEP must be a step count 1-1000, got '" + steps + "'");
+        }
+    }
+}

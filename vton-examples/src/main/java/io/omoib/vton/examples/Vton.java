@@ -1,0 +1,82 @@
+package io.omoib.vton.examples;
+
+import io.omoib.vton.core.ImageSourceException;
+import io.omoib.vton.core.ModelArtifactException;
+import io.omoib.vton.preprocess.InvalidImageException;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The {@code vton} command line: {@code tryon}, {@code preprocess}, {@code serve}. Exit codes: 0 on
+ * success; 2 for bad usage or bad input, with one line on stderr; 1 for anything else. Stack traces
+ * only with {@code --verbose}.
+ */
+@Command(name = "vton", mixinStandardHelpOptions = true, version = "vton 0.1.0",
+        description = "Virtual try-on (CatVTON) on the JVM.",
+        subcommands = {TryOnCommand.class, PreprocessCommand.class, ServeCommand.class})
+public final class Vton implements Runnable {
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private Vton() {
+    }
+
+    /** @param args the command line */
+    public static void main(String[] args) {
+        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /**
+     * Runs a command line.
+     *
+     * @return the exit code: 0, 1 or 2
+     */
+    static int execute(PrintWriter out, PrintWriter err, String... args) {
+        return commandLine(out, err, args).execute(args);
+    }
+
+    /** @return the configured command line, for tests that keep a handle on a subcommand */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, String... args) {
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        CommandLine cli = new CommandLine(new Vton());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((e, a) -> {
+            CommandLine command = e.getCommandLine();
+            err.println(command.getCommandName().equals("vton") ? "vton: " + e.getMessage()
+                    : "vton " + command.getCommandName() + ": " + e.getMessage()
+                    + " (see vton " + command.getCommandName() + " --help)");
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            String name = command.getCommandName().equals("vton") ? "vton" : "vton " + command.getCommandName();
+            boolean input = e instanceof BadInputException || e instanceof ImageSourceException
+                    || e instanceof InvalidImageException || e instanceof ModelArtifactException
+                    || e instanceof IllegalArgumentException;
+            err.println(name + ": " + (input ? "" : "failed: ") + oneLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return input ? 2 : 1;
+        });
+        return cli;
+    }
+
+    private static String oneLine(String message) {
+        return message.replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "give a command: tryon, preprocess or serve (see vton --help)");
+    }
+}

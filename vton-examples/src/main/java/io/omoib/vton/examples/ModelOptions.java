@@ -11,12 +11,12 @@ final class ModelOptions {
             description = "Model directory exported by tools/export (default: the bundled toy model).")
     Path model;
 
-    @Option(names = "--device", paramLabel = "cpu|gpu[:i]", defaultValue = "cpu",
-            description = "Device to run on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", paramLabel = "cpu|gpu[:i]", defaultValue = "${env:VTON_DEVICE:-cpu}",
+            description = "Device to run on (default: VTON_DEVICE, else cpu; now ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--dtype", paramLabel = "float32|float16|bfloat16", defaultValue = "float32",
-            description = "Weight type of the model variant (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dtype", paramLabel = "float32|float16|bfloat16", defaultValue = "${env:VTON_DTYPE:-float32}",
+            description = "Weight type of the model variant (default: VTON_DTYPE, else float32; now ${DEFAULT-VALUE}).")
     String dtype;
 
     @Option(names = "--tf32", description = "Let float32 matrix products use TF32 on NVIDIA GPUs.")

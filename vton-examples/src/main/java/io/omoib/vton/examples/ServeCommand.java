@@ -43,16 +43,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--queue", paramLabel = "N", defaultValue = "64",
-            description = "Requests waiting before 503 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "${env:VTON_QUEUE:-64}",
+            description = "Requests waiting before 503 (default: VTON_QUEUE, else 64; now ${DEFAULT-VALUE}).")
     int queue;
 
-    @Option(names = "--max-batch", paramLabel = "B", defaultValue = "1",
-            description = "Requests sharing one pipeline run; raise it on a GPU (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-batch", paramLabel = "B", defaultValue = "${env:VTON_MAX_BATCH:-1}",
+            description = "Requests sharing one pipeline run; raise it on a GPU (default: VTON_MAX_BATCH, else 1; now ${DEFAULT-VALUE}).")
     int maxBatch;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "55",
-            description = "Per-request deadline; 504 after it (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "${env:VTON_TIMEOUT:-55}",
+            description = "Per-request deadline in seconds; 504 after it (default: VTON_TIMEOUT, else 55; now ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
     /** Released by SIGTERM or SIGINT; tests release it themselves. */
@@ -65,6 +65,12 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (timeoutSeconds < 1 || timeoutSeconds > 3600) {
             throw new BadInputException("--timeout", "--timeout must be 1 to 3600 seconds, got " + timeoutSeconds);
+        }
+        if (queue < 1 || queue > 100_000) {
+            throw new BadInputException("--queue", "--queue must be 1 to 100000, got " + queue);
+        }
+        if (maxBatch < 1 || maxBatch > 64) {
+            throw new BadInputException("--max-batch", "--max-batch must be 1 to 64, got " + maxBatch);
         }
         int listenOn = port != null ? port : portFromEnvironment(env);
         TryOnParameters defaults = defaults(env);

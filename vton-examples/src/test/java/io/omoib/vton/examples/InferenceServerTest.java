@@ -10,6 +10,7 @@ import io.omoib.vton.core.TryOnService;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.s3.AwsSettings;
+import io.omoib.vton.s3.S3TestServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -170,6 +171,30 @@ class InferenceServerTest {
         RgbImage expected = ImageCodec.defaults().decode(byUrl.body(), "png");
         assertThat(Base64.getDecoder().decode(body.get("image").getAsString()))
                 .isEqualTo(ImageCodec.defaults().encodeJpeg(expected));
+    }
+
+    @Test
+    void withABucketTheResultGoesToS3AndTheAnswerSaysWhere() throws Exception {
+        try (S3TestServer s3 = new S3TestServer(); AwsSettings aws = s3.settings().bucket("results").build()) {
+            aws.s3().createBucket(b -> b.bucket("results"));
+            server = InferenceServer.builder().host("127.0.0.1").port(0)
+                    .sources(Environment.sources(Map.of("VTON_URL_ALLOW", "127.0.0.1"), NO_AWS, false))
+                    .storesResults(true)
+                    .start();
+            server.ready(TryOnService.builder().pipeline(toy).sink(aws.resultSink().orElseThrow()).build());
+
+            HttpResponse<byte[]> response = post(seedRequest("").toString());
+
+            assertThat(response.statusCode()).as(new String(response.body())).isEqualTo(200);
+            JsonObject body = json(response);
+            String key = "users/user-1/vton_result/1732900000/result.jpg";
+            assertThat(body.get("message").getAsString()).isEqualTo("VTON run successfully");
+            assertThat(body.get("s3_uri").getAsString()).isEqualTo("s3://results/" + key);
+            assertThat(body.get("key").getAsString()).isEqualTo(key);
+            assertThat(aws.s3().headObject(b -> b.bucket("results").key(key)).contentType()).isEqualTo("image/jpeg");
+            server.shutdown(Duration.ofSeconds(5));
+            server = null;
+        }
     }
 
     @Test

@@ -10,8 +10,11 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 
-/** S3Proxy in-process on 127.0.0.1 over an in-memory store that survives {@link #stop()} and {@link #start()}. */
-final class S3TestServer implements AutoCloseable {
+/**
+ * S3Proxy in-process on 127.0.0.1 over an in-memory store that survives {@link #stop()} and {@link #start()};
+ * shared with vton-examples' tests through this module's test jar.
+ */
+public final class S3TestServer implements AutoCloseable {
     static final String ACCESS_KEY = "test-access";
     static final String SECRET_KEY = "test-secret";
 
@@ -19,12 +22,13 @@ final class S3TestServer implements AutoCloseable {
     private S3Proxy proxy;
     private int port;
 
-    S3TestServer() throws Exception {
+    /** Starts on a free port. */
+    public S3TestServer() throws Exception {
         start();
     }
 
     /** Starts (again) on the same port, with the same objects. */
-    void start() throws Exception {
+    public void start() throws Exception {
         proxy = S3Proxy.builder()
                 .blobStore(store)
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
@@ -36,16 +40,17 @@ final class S3TestServer implements AutoCloseable {
     }
 
     /** Stops listening: connections are refused until {@link #start()}. */
-    void stop() throws Exception {
+    public void stop() throws Exception {
         proxy.stop();
     }
 
-    URI endpoint() {
+    /** @return {@code http://127.0.0.1:port} */
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
     }
 
     /** @return settings for this server with static test credentials */
-    AwsSettings.Builder settings() {
+    public AwsSettings.Builder settings() {
         return AwsSettings.builder()
                 .s3Endpoint(endpoint())
                 .region(Region.US_EAST_1)

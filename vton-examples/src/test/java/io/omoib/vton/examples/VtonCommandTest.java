@@ -1,0 +1,160 @@
+package io.omoib.vton.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.ImageCodec;
+import io.omoib.vton.preprocess.RgbImage;
+import io.omoib.vton.preprocess.TryOnImages;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code vton} commands through picocli, in-process. */
+class VtonCommandTest {
+    @TempDir
+    Path dir;
+    private Path in;
+
+    /** What a run printed and returned. */
+    record Run(int code, String out, String err) {
+        List<String> errLines() {
+            return err.lines().toList();
+        }
+    }
+
+    static Run vton(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Vton.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeEach
+    void samples() throws IOException {
+        in = Samples.copyTo(Files.createDirectories(dir.resolve("in")));
+    }
+
+    private String input(String name) {
+        return in.resolve(name).toString();
+    }
+
+    @Test
+    void tryonWithoutImagesRunsTheSamplesIntoTheOutputFolder() throws IOException {
+        Run run = vton("tryon", "--steps", "3", "--out", dir.resolve("results").toString(), "--grid");
+
+        assertThat(run.code()).as(run.err()).isZero();
+        List<Path> written;
+        try (Stream<Path> files = Files.walk(dir.resolve("results"))) {
+            written = files.filter(Files::isRegularFile).sorted().toList();
+        }
+        assertThat(written).hasSize(2);
+        Path result = written.get(0);
+        assertThat(result.getParent().getFileName().toString()).isEqualTo("local");
+        assertThat(result.getFileName().toString()).matches("local_overall_\\d+\\.jpg");
+        assertThat(run.out()).startsWith(result.toString()).contains("3 steps", "denoise");
+        RgbImage grid = ImageCodec.defaults().decode(written.get(1));
+        assertThat(grid.width()).isEqualTo(3 * 768);
+    }
+
+    @Test
+    void tryonWritesTheRequestedFileAndTheSeedMatters() throws IOException {
+        Path out = dir.resolve("upper.png");
+        Run run = vton("tryon", "--person", input("person.jpg"), "--mask", input("mask.png"), "--upper",
+                input("upper.jpg"), "--cloth-type", "upper", "--seed", "7", "--steps", "4", "--out", out.toString());
+        Run again = vton("tryon", "--person", input("person.jpg"), "--mask", input("mask.png"), "--upper",
+                input("upper.jpg"), "--cloth-type", "upper", "--seed", "8", "--steps", "4", "--out",
+                dir.resolve("seed8.png").toString());
+
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(again.code()).isZero();
+        RgbImage first = ImageCodec.defaults().decode(out);
+        assertThat(first.width()).isEqualTo(768);
+        assertThat(first).isNotEqualTo(ImageCodec.defaults().decode(dir.resolve("seed8.png")));
+    }
+
+    @Test
+    void preprocessWritesExactlyWhatThePipelineReceives() throws IOException {
+        Path out = dir.resolve("prepared");
+        Run run = vton("preprocess", "--person", input("person.jpg"), "--mask", input("mask.png"),
+                "--upper", input("upper.jpg"), "--lower", input("lower.jpg"), "--out", out.toString());
+
+        assertThat(run.code()).as(run.err()).isZero();
+        ImageCodec codec = ImageCodec.defaults();
+        TryOnImages expected = TryOnImages.prepare(codec.decode(in.resolve("person.jpg")), codec.decode(in.resolve("mask.png")),
+                codec.decode(in.resolve("upper.jpg")), codec.decode(in.resolve("lower.jpg")), ClothType.OVERALL, 768, 1024);
+        assertThat(codec.decode(out.resolve("person.png"))).isEqualTo(expected.person());
+        assertThat(codec.decode(out.resolve("garment.png"))).isEqualTo(expected.garment());
+        RgbImage mask = codec.decode(out.resolve("mask.png"));
+        assertThat(mask.rgb(384, 300) & 0xff).isEqualTo(expected.mask().value(384, 300));
+    }
+
+    @Test
+    void badInputExitsWithTwoAndOneLine() {
+        String missing = dir.resolve("missing.jpg").toString();
+        String[][] cases = {
+                {"tryon", "--person", missing, "--mask", input("mask.png"), "--upper", input("upper.jpg"), "--lower", input("lower.jpg")},
+                {"tryon", "--cloth-type", "hat"},
+                {"tryon", "--device", "tpu"},
+                {"tryon", "--dtype", "int8"},
+                {"tryon", "--steps", "0"},
+                {"tryon", "--model", dir.resolve("no-model").toString()},
+                {"tryon", "--person", "ftp://example.com/p.jpg", "--mask", input("mask.png"), "--upper", input("upper.jpg"),
+                        "--lower", input("lower.jpg")},
+                {"tryon", "--person", input("mask.png"), "--mask", input("person.jpg"), "--upper", "http://10.0.0.1/a.jpg",
+                        "--lower", input("lower.jpg")},
+                {"tryon", "--no-such-option"},
+                {"preprocess", "--person", input("person.jpg")},
+                {"serve", "--port", "70000"},
+                {},
+        };
+        for (String[] args : cases) {
+            Run run = vton(args);
+            assertThat(run.code()).as(String.join(" ", args) + "\n" + run.err()).isEqualTo(2);
+            assertThat(run.errLines()).as(String.join(" ", args)).hasSize(1);
+            assertThat(run.err()).doesNotContain("\tat ");
+        }
+        assertThat(vton("tryon", "--cloth-type", "hat").err()).startsWith("vton tryon: ").contains("upper, lower, overall");
+        assertThat(vton("tryon", "--person", missing, "--mask", input("mask.png"), "--upper", input("upper.jpg"),
+                "--lower", input("lower.jpg")).err()).contains("missing.jpg", "no such file");
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        Run run = vton("--verbose", "tryon", "--person", dir.resolve("missing.jpg").toString(), "--mask", input("mask.png"),
+                "--upper", input("upper.jpg"), "--lower", input("lower.jpg"));
+
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("\tat ");
+    }
+
+    @Test
+    void otherFailuresExitWithOne() throws IOException {
+        Path blocked = Files.createFile(dir.resolve("not-a-folder"));
+
+        Run run = vton("tryon", "--steps", "2", "--out", blocked.resolve("r.jpg").toString());
+
+        assertThat(run.code()).as(run.err()).isEqualTo(1);
+        assertThat(run.errLines()).hasSize(1);
+        assertThat(run.err()).startsWith("vton tryon: failed: ");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String command : new String[] {"tryon", "preprocess", "serve"}) {
+            Run run = vton(command, "--help");
+            assertThat(run.code()).isZero();
+            assertThat(run.out()).contains("Usage: vton " + command);
+        }
+        assertThat(vton("--help").out()).contains("tryon", "preprocess", "serve");
+        assertThat(vton("tryon", "--help").out()).contains("--person", "--cloth-type", "--grid", "--repaint", "--tf32");
+        assertThat(vton("serve", "--help").out()).contains("SAGEMAKER_BIND_TO_PORT", "--max-batch", "--queue");
+    }
+}

@@ -1,0 +1,74 @@
+package io.omoib.vton.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.omoib.vton.preprocess.ImageCodec;
+import io.omoib.vton.preprocess.RgbImage;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's command line and server walk-throughs, run by bash as written, in a folder that links {@code ./vton} and
+ * {@code vton-examples/} so that its files land there; only the port is changed to a free one.
+ */
+class ReadmeServerIT {
+    private static final Path ROOT = Environment.bundledModel().getParent().getParent();
+
+    static String block(String readme, String heading) {
+        int section = readme.indexOf(heading);
+        int start = readme.indexOf("```bash\n", section) + "```bash\n".length();
+        return readme.substring(start, readme.indexOf("```", start));
+    }
+
+    @Test
+    void theCommandLineExamplesRunAsWritten(@TempDir Path dir) throws Exception {
+        String script = block(Files.readString(ROOT.resolve("README.md")), "## The `vton` command line");
+        Files.createSymbolicLink(dir.resolve("vton"), ROOT.resolve("vton"));
+        Files.createSymbolicLink(dir.resolve("vton-examples"), ROOT.resolve("vton-examples"));
+        Files.writeString(dir.resolve("commands.sh"), "set -euo pipefail\n" + script);
+
+        Process bash = new ProcessBuilder("bash", "commands.sh").directory(dir.toFile())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+
+        assertThat(bash.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        String out = Files.readString(dir.resolve("out.txt"));
+        assertThat(bash.exitValue()).as(out).isZero();
+        assertThat(out).contains("vton tryon: cloth type must be one of upper, lower, overall", "exit code 2");
+        ImageCodec codec = ImageCodec.defaults();
+        assertThat(codec.decode(dir.resolve("result.jpg")).width()).isEqualTo(768);
+        assertThat(codec.decode(dir.resolve("result_grid.jpg")).width()).isEqualTo(3 * 768);
+        for (String name : new String[] {"person.png", "mask.png", "garment.png"}) {
+            assertThat(codec.decode(dir.resolve("prepared").resolve(name)).height()).isEqualTo(1024);
+        }
+    }
+
+    @Test
+    void theServerExampleRunsAsWritten(@TempDir Path dir) throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        String script = block(Files.readString(ROOT.resolve("README.md")), "## The inference server")
+                .replace("8080", Integer.toString(port));
+        Files.createSymbolicLink(dir.resolve("vton"), ROOT.resolve("vton"));
+        Files.createSymbolicLink(dir.resolve("vton-examples"), ROOT.resolve("vton-examples"));
+        Files.writeString(dir.resolve("walkthrough.sh"), "set -euo pipefail\n" + script);
+
+        Process bash = new ProcessBuilder("bash", "walkthrough.sh").directory(dir.toFile())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+
+        assertThat(bash.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        String out = Files.readString(dir.resolve("out.txt"));
+        assertThat(bash.exitValue()).as(out).isZero();
+        assertThat(out).contains("{\"status\":\"healthy\"}", "200\n", "\"field\":\"cloth_type\"",
+                "vton_requests_total{outcome=\"completed\"} 1");
+        RgbImage result = ImageCodec.defaults().decode(dir.resolve("result.png"));
+        assertThat(result.width()).isEqualTo(768);
+        assertThat(result.height()).isEqualTo(1024);
+    }
+}

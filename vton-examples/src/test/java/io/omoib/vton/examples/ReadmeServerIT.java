@@ -19,6 +19,24 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadmeServerIT {
     private static final Path ROOT = Environment.bundledModel().getParent().getParent();
 
+    /** Links the launcher and the module into the folder, runs bash there, and removes the links again. */
+    static String run(Path dir, String script) throws Exception {
+        Path vton = Files.createSymbolicLink(dir.resolve("vton"), ROOT.resolve("vton"));
+        Path module = Files.createSymbolicLink(dir.resolve("vton-examples"), ROOT.resolve("vton-examples"));
+        try {
+            Files.writeString(dir.resolve("script.sh"), "set -euo pipefail\n" + script);
+            Process bash = new ProcessBuilder("bash", "script.sh").directory(dir.toFile())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+            assertThat(bash.waitFor(5, TimeUnit.MINUTES)).isTrue();
+            String out = Files.readString(dir.resolve("out.txt"));
+            assertThat(bash.exitValue()).as(out).isZero();
+            return out;
+        } finally {
+            Files.delete(vton);
+            Files.delete(module);
+        }
+    }
+
     static String block(String readme, String heading) {
         int section = readme.indexOf(heading);
         int start = readme.indexOf("```bash\n", section) + "```bash\n".length();
@@ -27,17 +45,8 @@ class ReadmeServerIT {
 
     @Test
     void theCommandLineExamplesRunAsWritten(@TempDir Path dir) throws Exception {
-        String script = block(Files.readString(ROOT.resolve("README.md")), "## The `vton` command line");
-        Files.createSymbolicLink(dir.resolve("vton"), ROOT.resolve("vton"));
-        Files.createSymbolicLink(dir.resolve("vton-examples"), ROOT.resolve("vton-examples"));
-        Files.writeString(dir.resolve("commands.sh"), "set -euo pipefail\n" + script);
+        String out = run(dir, block(Files.readString(ROOT.resolve("README.md")), "## The `vton` command line"));
 
-        Process bash = new ProcessBuilder("bash", "commands.sh").directory(dir.toFile())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
-
-        assertThat(bash.waitFor(5, TimeUnit.MINUTES)).isTrue();
-        String out = Files.readString(dir.resolve("out.txt"));
-        assertThat(bash.exitValue()).as(out).isZero();
         assertThat(out).contains("vton tryon: cloth type must be one of upper, lower, overall", "exit code 2");
         ImageCodec codec = ImageCodec.defaults();
         assertThat(codec.decode(dir.resolve("result.jpg")).width()).isEqualTo(768);
@@ -55,16 +64,8 @@ class ReadmeServerIT {
         }
         String script = block(Files.readString(ROOT.resolve("README.md")), "## The inference server")
                 .replace("8080", Integer.toString(port));
-        Files.createSymbolicLink(dir.resolve("vton"), ROOT.resolve("vton"));
-        Files.createSymbolicLink(dir.resolve("vton-examples"), ROOT.resolve("vton-examples"));
-        Files.writeString(dir.resolve("walkthrough.sh"), "set -euo pipefail\n" + script);
+        String out = run(dir, script);
 
-        Process bash = new ProcessBuilder("bash", "walkthrough.sh").directory(dir.toFile())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
-
-        assertThat(bash.waitFor(5, TimeUnit.MINUTES)).isTrue();
-        String out = Files.readString(dir.resolve("out.txt"));
-        assertThat(bash.exitValue()).as(out).isZero();
         assertThat(out).contains("{\"status\":\"healthy\"}", "200\n", "\"field\":\"cloth_type\"",
                 "vton_requests_total{outcome=\"completed\"} 1");
         RgbImage result = ImageCodec.defaults().decode(dir.resolve("result.png"));

@@ -1,11 +1,6 @@
 package io.omoib.vton.examples;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -22,7 +17,6 @@ import io.omoib.vton.preprocess.InvalidImageException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.StringReader;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -214,7 +208,7 @@ final class InferenceServer implements AutoCloseable {
         }
         Invocation invocation;
         try {
-            invocation = Invocation.parse(parse(body), sources, defaults, timeout);
+            invocation = Invocation.parse(StrictJson.parse(body), sources, defaults, timeout);
         } catch (BadInputException e) {
             badRequests.incrementAndGet();
             error(exchange, 400, e.field(), e.getMessage());
@@ -277,24 +271,6 @@ final class InferenceServer implements AutoCloseable {
             }
         }
         error(exchange, 413, null, "the body is larger than " + maxBodyBytes + " bytes; send image URLs instead of base64");
-    }
-
-    private static JsonElement parse(byte[] body) {
-        try {
-            JsonReader reader = new JsonReader(new StringReader(StandardCharsets.UTF_8.newDecoder()
-                    .decode(java.nio.ByteBuffer.wrap(body)).toString()));
-            reader.setStrictness(Strictness.STRICT);
-            JsonElement json = JsonParser.parseReader(reader);
-            if (reader.peek() != com.google.gson.stream.JsonToken.END_DOCUMENT) {
-                throw new BadInputException(null, "invalid JSON: data after the end of the document");
-            }
-            return json;
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new BadInputException(null, "invalid JSON: the body is not UTF-8");
-        } catch (JsonParseException | IOException | IllegalStateException e) {
-            String reason = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
-            throw new BadInputException(null, "invalid JSON: " + reason);
-        }
     }
 
     private void respond(HttpExchange exchange, Invocation invocation, String accept, TryOnResult result,

@@ -4,6 +4,7 @@ import io.omoib.vton.core.CompletionNotifier;
 import io.omoib.vton.core.ImageSources;
 import io.omoib.vton.core.ResultSink;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -32,7 +33,8 @@ import software.amazon.awssdk.services.sqs.SqsClientBuilder;
  * Region and credentials come from the SDK's default chains ({@code AWS_REGION},
  * {@code AWS_ACCESS_KEY_ID}, profiles, container and instance roles); with a custom endpoint and no
  * region configured, {@code us-east-1} is used. Clients use the SDK's standard retry mode (3 attempts
- * with backoff). Clients are made on first use and closed by {@link #close()}.
+ * with backoff), at most 10 s per attempt and 30 s per call, so a slow or hanging store fails a request
+ * instead of holding it. Clients are made on first use and closed by {@link #close()}.
  */
 public final class AwsSettings implements AutoCloseable {
     private final String bucket;
@@ -40,6 +42,8 @@ public final class AwsSettings implements AutoCloseable {
     private final String queueUrl;
     private final Region region;
     private final AwsCredentialsProvider credentials;
+    private final Duration attemptTimeout;
+    private final Duration callTimeout;
     private S3Client s3;
     private SqsClient sqs;
 
@@ -49,6 +53,8 @@ public final class AwsSettings implements AutoCloseable {
         this.queueUrl = b.queueUrl;
         this.region = b.region;
         this.credentials = b.credentials;
+        this.attemptTimeout = b.attemptTimeout;
+        this.callTimeout = b.callTimeout;
     }
 
     /** @return settings from the environment and system properties */
@@ -99,7 +105,7 @@ public final class AwsSettings implements AutoCloseable {
     /** @return the S3 client, made on first use */
     public synchronized S3Client s3() {
         if (s3 == null) {
-            S3ClientBuilder b = S3Client.builder().region(region(s3Endpoint)).overrideConfiguration(standardRetries());
+            S3ClientBuilder b = S3Client.builder().region(region(s3Endpoint)).overrideConfiguration(clientConfiguration());
             if (s3Endpoint != null) {
                 b.endpointOverride(s3Endpoint).forcePathStyle(true);
             }
@@ -115,7 +121,7 @@ public final class AwsSettings implements AutoCloseable {
     public synchronized SqsClient sqs() {
         if (sqs == null) {
             URI endpoint = sqsEndpoint();
-            SqsClientBuilder b = SqsClient.builder().region(region(endpoint)).overrideConfiguration(standardRetries());
+            SqsClientBuilder b = SqsClient.builder().region(region(endpoint)).overrideConfiguration(clientConfiguration());
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
             }
@@ -170,8 +176,12 @@ public final class AwsSettings implements AutoCloseable {
         }
     }
 
-    private static ClientOverrideConfiguration standardRetries() {
-        return ClientOverrideConfiguration.builder().retryStrategy(RetryMode.STANDARD).build();
+    private ClientOverrideConfiguration clientConfiguration() {
+        return ClientOverrideConfiguration.builder()
+                .retryStrategy(RetryMode.STANDARD)
+                .apiCallAttemptTimeout(attemptTimeout)
+                .apiCallTimeout(callTimeout)
+                .build();
     }
 
     @Override
@@ -196,8 +206,24 @@ public final class AwsSettings implements AutoCloseable {
         private String queueUrl;
         private Region region;
         private AwsCredentialsProvider credentials;
+        private Duration attemptTimeout = Duration.ofSeconds(10);
+        private Duration callTimeout = Duration.ofSeconds(30);
 
         private Builder() {
+        }
+
+        /**
+         * @param attempt the longest one HTTP attempt may take; default 10 s
+         * @param call the longest a call may take, retries included; default 30 s
+         */
+        public Builder timeouts(Duration attempt, Duration call) {
+            if (attempt.isNegative() || attempt.isZero() || call.compareTo(attempt) < 0) {
+                throw new IllegalArgumentException("timeouts must be positive and the call's at least the attempt's, got "
+                        + attempt + " and " + call);
+            }
+            attemptTimeout = attempt;
+            callTimeout = call;
+            return this;
         }
 
         /** @param value the result bucket, or {@code null} for none */

@@ -1,0 +1,101 @@
+package io.omoib.vton.examples;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Parses a request body as strict JSON: UTF-8 only, no comments or single quotes, nothing after the
+ * document, no duplicate keys (parsers disagree on which one wins, which smuggles values past
+ * checks), and at most {@value #MAX_DEPTH} levels of nesting (no stack exhaustion).
+ */
+final class StrictJson {
+    static final int MAX_DEPTH = 32;
+
+    private StrictJson() {
+    }
+
+    /**
+     * @param body the request body
+     * @return the document
+     * @throws BadInputException saying what is wrong, with no field
+     */
+    static JsonElement parse(byte[] body) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw new BadInputException(null, "invalid JSON: the body is not UTF-8");
+        }
+        try (JsonReader reader = new JsonReader(new StringReader(text))) {
+            reader.setStrictness(Strictness.STRICT);
+            JsonElement document = read(reader, 0);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new BadInputException(null, "invalid JSON: data after the end of the document");
+            }
+            return document;
+        } catch (IOException | IllegalStateException | NumberFormatException e) {
+            throw new BadInputException(null, "invalid JSON: " + e.getMessage());
+        }
+    }
+
+    private static JsonElement read(JsonReader reader, int depth) throws IOException {
+        JsonToken token = reader.peek();
+        if ((token == JsonToken.BEGIN_OBJECT || token == JsonToken.BEGIN_ARRAY) && depth >= MAX_DEPTH) {
+            throw new BadInputException(null, "invalid JSON: nested deeper than " + MAX_DEPTH + " levels");
+        }
+        switch (token) {
+            case BEGIN_OBJECT -> {
+                JsonObject object = new JsonObject();
+                reader.beginObject();
+                while (reader.hasNext()) {
+                    String name = reader.nextName();
+                    if (object.has(name)) {
+                        throw new BadInputException(name, "invalid JSON: the key '" + shorten(name) + "' appears twice");
+                    }
+                    object.add(name, read(reader, depth + 1));
+                }
+                reader.endObject();
+                return object;
+            }
+            case BEGIN_ARRAY -> {
+                JsonArray array = new JsonArray();
+                reader.beginArray();
+                while (reader.hasNext()) {
+                    array.add(read(reader, depth + 1));
+                }
+                reader.endArray();
+                return array;
+            }
+            case STRING -> {
+                return new JsonPrimitive(reader.nextString());
+            }
+            case NUMBER -> {
+                // as a double: linear in the digits whatever their count (BigDecimal would be quadratic)
+                return new JsonPrimitive(Double.parseDouble(reader.nextString()));
+            }
+            case BOOLEAN -> {
+                return new JsonPrimitive(reader.nextBoolean());
+            }
+            case NULL -> {
+                reader.nextNull();
+                return JsonNull.INSTANCE;
+            }
+            default -> throw new BadInputException(null, "invalid JSON: unexpected " + token);
+        }
+    }
+
+    private static String shorten(String name) {
+        return name.length() <= 64 ? name : name.substring(0, 61) + "...";
+    }
+}

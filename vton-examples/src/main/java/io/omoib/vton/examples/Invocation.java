@@ -177,7 +177,29 @@ final class Invocation {
             return null;
         }
         fields.put(source.name(), field);
-        return source;
+        return named(source);
+    }
+
+    /** A source whose failures carry its own name, even when a redirect led elsewhere, so the field can be named. */
+    private static ImageSource named(ImageSource source) {
+        return new ImageSource() {
+            @Override
+            public String name() {
+                return source.name();
+            }
+
+            @Override
+            public byte[] read() throws java.io.IOException {
+                try {
+                    return source.read();
+                } catch (ImageSourceException e) {
+                    if (e.source().equals(source.name())) {
+                        throw e;
+                    }
+                    throw new ImageSourceException(e.kind(), source.name(), "via " + e.getMessage(), e);
+                }
+            }
+        };
     }
 
     private static byte[] decodeBase64(String text, String field) {

@@ -20,6 +20,7 @@ final class FileServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
+    private final Map<String, String> redirects = new ConcurrentHashMap<>();
     private final CountDownLatch gate = new CountDownLatch(1);
     final CountDownLatch gatedRequestArrived = new CountDownLatch(1);
 
@@ -33,6 +34,12 @@ final class FileServer implements AutoCloseable {
                     gatedRequestArrived.countDown();
                     gate.await(60, TimeUnit.SECONDS);
                     path = path.substring("/gated".length());
+                }
+                String location = redirects.get(path);
+                if (location != null) {
+                    exchange.getResponseHeaders().set("Location", location);
+                    exchange.sendResponseHeaders(302, -1);
+                    return;
                 }
                 byte[] body = files.get(path);
                 if (body == null) {
@@ -52,6 +59,11 @@ final class FileServer implements AutoCloseable {
 
     FileServer put(String path, byte[] body) {
         files.put(path, body);
+        return this;
+    }
+
+    FileServer redirect(String path, String location) {
+        redirects.put(path, location);
         return this;
     }
 

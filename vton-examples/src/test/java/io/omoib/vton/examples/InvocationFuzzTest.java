@@ -1,0 +1,30 @@
+package io.omoib.vton.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.google.gson.JsonElement;
+import io.omoib.vton.core.ImageSources;
+import io.omoib.vton.core.TryOnParameters;
+import java.time.Duration;
+
+/**
+ * Fuzzes what the server does with a request body before any network access: strict JSON parsing and
+ * the field checks. Every body gives a request or a {@link BadInputException}, never another exception.
+ * The corpus is under {@code src/test/resources/io/omoib/vton/examples/InvocationFuzzTestInputs/}.
+ */
+class InvocationFuzzTest {
+    private static final ImageSources SOURCES = ImageSources.builder().build();
+    private static final TryOnParameters DEFAULTS = TryOnParameters.builder().steps(15).build();
+
+    @FuzzTest(maxDuration = "60s")
+    void everyBodyGivesARequestOrABadInputException(byte[] body) {
+        try {
+            JsonElement json = StrictJson.parse(body);
+            Invocation invocation = Invocation.parse(json, SOURCES, DEFAULTS, Duration.ofSeconds(55));
+            assertThat(invocation.request().person()).isNotNull();
+        } catch (BadInputException expected) {
+            assertThat(expected.getMessage()).isNotBlank();
+        }
+    }
+}

@@ -30,7 +30,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Many toy-model requests through the real server, in a process of its own ({@code -Xmx1g}, queue 12)
+ * Many toy-model requests through the real server, in a process of its own ({@code -Xmx512m}, queue 12)
  * at concurrency 16: every request is answered (200, or 503 when the queue is full), and the server's
  * resident memory, threads and open files level off. CI runs {@code soak.requests} = 300; {@code benchmarks/soak.sh} runs 2,000
  * and prints the curve this writes to {@code target/soak-curve.txt}.
@@ -66,7 +66,7 @@ class SoakIT {
     void everyRequestIsAnsweredAndTheServerLevelsOff() throws Exception {
         int total = Integer.getInteger("soak.requests", 300);
         Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dvton.home=" + ROOT, "-Dai.djl.offline=true", "-Dai.djl.pytorch.graph_optimizer=false",
+                "-Xmx512m", "-Dvton.home=" + ROOT, "-Dai.djl.offline=true", "-Dai.djl.pytorch.graph_optimizer=false",
                 "-jar", ROOT.resolve("vton-examples/target/vton.jar").toString(),
                 "serve", "--host", "127.0.0.1", "--port", "0", "--queue", "12")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -122,12 +122,19 @@ class SoakIT {
             assertThat(answered).isEqualTo(total);
             assertThat(statuses.keySet()).as(text.toString()).isSubsetOf(200, 503);
             assertThat(statuses.get(200).get()).as("a good share succeeds").isGreaterThan(total / 10);
-            // after the first third (JIT, pools, heap growing to its working size) the server levels off
-            Sample warm = curve.get(curve.size() / 3);
+            // bounded: a 512 MiB heap plus libtorch, the model and per-request native buffers; a native leak
+            // of one request's tensors (tens of MiB) would pass this within a few dozen requests
+            Sample warm = curve.get(1);
             Sample end = curve.get(curve.size() - 1);
-            assertThat(end.rssKib() - warm.rssKib()).as(text.toString()).isLessThan(200 * 1024);
+            long peak = curve.stream().mapToLong(Sample::rssKib).max().orElseThrow();
+            assertThat(peak).as(text.toString()).isLessThan(1536 * 1024);
             assertThat(end.threads()).as(text.toString()).isLessThanOrEqualTo(warm.threads() + 4);
             assertThat(end.fds()).as(text.toString()).isLessThanOrEqualTo(warm.fds() + 8);
+            if (total >= 1000) {
+                // a long run levels off: the second half adds less than 100 MiB
+                assertThat(end.rssKib() - curve.get(curve.size() / 2).rssKib()).as(text.toString())
+                        .isLessThan(100 * 1024);
+            }
         } finally {
             server.destroy();
             server.waitFor(60, TimeUnit.SECONDS);

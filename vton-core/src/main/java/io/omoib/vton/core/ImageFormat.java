@@ -1,10 +1,8 @@
 package io.omoib.vton.core;
 
-import io.omoib.vton.preprocess.ImageCodec;
-import io.omoib.vton.preprocess.RgbImage;
 import java.util.Locale;
 
-/** How sinks encode results. */
+/** The file formats results are written in; see {@link ImageEncoding}. */
 public enum ImageFormat {
     /** Baseline JPEG, as the seed server wrote; lossy, small. */
     JPEG("image/jpeg", "jpg"),
@@ -41,15 +39,5 @@ public enum ImageFormat {
     /** @return the file extension without the dot: {@code jpg} or {@code png} */
     public String extension() {
         return extension;
-    }
-
-    /**
-     * @param image the result
-     * @param codec the encoder
-     * @param jpegQuality 1-100, used for JPEG only
-     * @return the encoded bytes
-     */
-    public byte[] encode(RgbImage image, ImageCodec codec, int jpegQuality) {
-        return this == JPEG ? codec.encodeJpeg(image, jpegQuality) : codec.encodePng(image);
     }
 }

@@ -1,6 +1,5 @@
 package io.omoib.vton.core;
 
-import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
 import java.io.IOException;
 import java.net.URI;
@@ -22,15 +21,11 @@ import java.util.Objects;
  */
 public final class LocalDirectorySink implements ResultSink {
     private final Path root;
-    private final ImageFormat format;
-    private final int jpegQuality;
-    private final ImageCodec codec;
+    private final ImageEncoding encoding;
 
     private LocalDirectorySink(Builder b) {
         this.root = b.root.toAbsolutePath().normalize();
-        this.format = b.format;
-        this.jpegQuality = b.jpegQuality;
-        this.codec = b.codec;
+        this.encoding = b.encoding;
     }
 
     /**
@@ -53,7 +48,7 @@ public final class LocalDirectorySink implements ResultSink {
     public Path fileFor(ResultName name) {
         String user = ResultName.sanitize(name.userId());
         Path file = root.resolve(user).resolve(user + "_" + name.clothType().id() + "_"
-                + ResultName.sanitize(name.timestamp()) + "." + format.extension()).normalize();
+                + ResultName.sanitize(name.timestamp()) + "." + encoding.format().extension()).normalize();
         if (!file.startsWith(root)) {
             throw new IllegalStateException("sanitised name " + file + " escaped " + root);
         }
@@ -63,7 +58,7 @@ public final class LocalDirectorySink implements ResultSink {
     @Override
     public URI write(ResultName name, RgbImage image) throws IOException {
         Path file = fileFor(name);
-        byte[] bytes = format.encode(image, codec, jpegQuality);
+        byte[] bytes = encoding.encode(image);
         Files.createDirectories(file.getParent());
         Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".part");
         try {
@@ -87,38 +82,26 @@ public final class LocalDirectorySink implements ResultSink {
 
     @Override
     public String toString() {
-        return "LocalDirectorySink[" + root + ", " + format + "]";
+        return "LocalDirectorySink[" + root + ", " + encoding.format() + "]";
     }
 
     /** Builds a {@link LocalDirectorySink}. */
     public static final class Builder {
         private final Path root;
-        private ImageFormat format = ImageFormat.JPEG;
-        private int jpegQuality = 95;
-        private ImageCodec codec = ImageCodec.defaults();
+        private ImageEncoding encoding = ImageEncoding.DEFAULT;
 
         private Builder(Path root) {
             this.root = Objects.requireNonNull(root, "root");
         }
 
-        /** @param value JPEG (default) or PNG */
+        /** @param value JPEG (default) or PNG, at quality 95 for JPEG */
         public Builder format(ImageFormat value) {
-            format = Objects.requireNonNull(value, "format");
-            return this;
+            return encoding(ImageEncoding.of(value));
         }
 
-        /** @param value JPEG quality 1-100; default 95 */
-        public Builder jpegQuality(int value) {
-            if (value < 1 || value > 100) {
-                throw new IllegalArgumentException("JPEG quality must be 1-100, got " + value);
-            }
-            jpegQuality = value;
-            return this;
-        }
-
-        /** @param value the encoder; default {@link ImageCodec#defaults()} */
-        public Builder codec(ImageCodec value) {
-            codec = Objects.requireNonNull(value, "codec");
+        /** @param value format, JPEG quality and encoder; default {@link ImageEncoding#DEFAULT} */
+        public Builder encoding(ImageEncoding value) {
+            encoding = Objects.requireNonNull(value, "encoding");
             return this;
         }
 

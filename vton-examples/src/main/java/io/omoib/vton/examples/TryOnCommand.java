@@ -1,6 +1,7 @@
 package io.omoib.vton.examples;
 
 import io.omoib.vton.core.CatVTONPipeline;
+import io.omoib.vton.core.ImageEncoding;
 import io.omoib.vton.core.ImageFormat;
 import io.omoib.vton.core.LocalDirectorySink;
 import io.omoib.vton.core.ResultName;
@@ -99,7 +100,7 @@ final class TryOnCommand implements Callable<Integer> {
                     timings[0] = t;
                 }
             }).get(0);
-            Path file = write(result, decoded, codec);
+            Path file = write(result, decoded);
             stdout.println(file);
             if (grid) {
                 Path gridFile = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.[^.]+$", "") + "_grid.jpg");
@@ -115,13 +116,13 @@ final class TryOnCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Path write(RgbImage result, InputOptions.Decoded decoded, ImageCodec codec) throws IOException {
+    private Path write(RgbImage result, InputOptions.Decoded decoded) throws IOException {
         String name = out.getFileName() == null ? "" : out.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".jpg") || name.endsWith(".jpeg") || name.endsWith(".png")) {
             ImageFormat format = name.endsWith(".png") ? ImageFormat.PNG : ImageFormat.JPEG;
             Path parent = out.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            Files.write(out, format.encode(result, codec, 95));
+            Files.write(out, ImageEncoding.of(format).encode(result));
             return out;
         }
         LocalDirectorySink sink = LocalDirectorySink.builder(out).build();

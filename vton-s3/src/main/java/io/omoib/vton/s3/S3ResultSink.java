@@ -1,9 +1,9 @@
 package io.omoib.vton.s3;
 
+import io.omoib.vton.core.ImageEncoding;
 import io.omoib.vton.core.ImageFormat;
 import io.omoib.vton.core.ResultName;
 import io.omoib.vton.core.ResultSink;
-import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
 import java.io.IOException;
 import java.net.URI;
@@ -29,17 +29,13 @@ public final class S3ResultSink implements ResultSink {
     private final S3Client client;
     private final String bucket;
     private final String keyTemplate;
-    private final ImageFormat format;
-    private final int jpegQuality;
-    private final ImageCodec codec;
+    private final ImageEncoding encoding;
 
     private S3ResultSink(Builder b) {
         this.client = b.client;
         this.bucket = b.bucket;
         this.keyTemplate = b.keyTemplate;
-        this.format = b.format;
-        this.jpegQuality = b.jpegQuality;
-        this.codec = b.codec;
+        this.encoding = b.encoding;
     }
 
     /**
@@ -63,7 +59,7 @@ public final class S3ResultSink implements ResultSink {
                 case "userId" -> ResultName.sanitize(name.userId());
                 case "timestamp" -> ResultName.sanitize(name.timestamp());
                 case "clothType" -> name.clothType().id();
-                default -> format.extension();
+                default -> encoding.format().extension();
             };
             m.appendReplacement(key, Matcher.quoteReplacement(value));
         }
@@ -74,11 +70,11 @@ public final class S3ResultSink implements ResultSink {
     @Override
     public URI write(ResultName name, RgbImage image) throws IOException {
         String key = keyFor(name);
-        byte[] bytes = format.encode(image, codec, jpegQuality);
+        byte[] bytes = encoding.encode(image);
         PutObjectRequest request = PutObjectRequest.builder()
                 .bucket(bucket)
                 .key(key)
-                .contentType(format.contentType())
+                .contentType(encoding.format().contentType())
                 .contentLength((long) bytes.length)
                 .build();
         try {
@@ -92,7 +88,7 @@ public final class S3ResultSink implements ResultSink {
 
     @Override
     public String toString() {
-        return "S3ResultSink[s3://" + bucket + "/" + keyTemplate + ", " + format + "]";
+        return "S3ResultSink[s3://" + bucket + "/" + keyTemplate + ", " + encoding.format() + "]";
     }
 
     /** Builds an {@link S3ResultSink}. */
@@ -100,9 +96,7 @@ public final class S3ResultSink implements ResultSink {
         private final S3Client client;
         private final String bucket;
         private String keyTemplate = DEFAULT_KEY_TEMPLATE;
-        private ImageFormat format = ImageFormat.JPEG;
-        private int jpegQuality = 95;
-        private ImageCodec codec = ImageCodec.defaults();
+        private ImageEncoding encoding = ImageEncoding.DEFAULT;
 
         private Builder(S3Client client, String bucket) {
             this.client = Objects.requireNonNull(client, "client");
@@ -139,24 +133,14 @@ public final class S3ResultSink implements ResultSink {
             return this;
         }
 
-        /** @param value JPEG (default) or PNG */
+        /** @param value JPEG (default) or PNG, at quality 95 for JPEG */
         public Builder format(ImageFormat value) {
-            format = Objects.requireNonNull(value, "format");
-            return this;
+            return encoding(ImageEncoding.of(value));
         }
 
-        /** @param value JPEG quality 1-100; default 95 */
-        public Builder jpegQuality(int value) {
-            if (value < 1 || value > 100) {
-                throw new IllegalArgumentException("JPEG quality must be 1-100, got " + value);
-            }
-            jpegQuality = value;
-            return this;
-        }
-
-        /** @param value the encoder; default {@link ImageCodec#defaults()} */
-        public Builder codec(ImageCodec value) {
-            codec = Objects.requireNonNull(value, "codec");
+        /** @param value format, JPEG quality and encoder; default {@link ImageEncoding#DEFAULT} */
+        public Builder encoding(ImageEncoding value) {
+            encoding = Objects.requireNonNull(value, "encoding");
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.omoib.vton.core;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -25,6 +26,28 @@ public interface ImageSource {
      * @throws IOException if reading fails otherwise
      */
     byte[] read() throws IOException;
+
+    /**
+     * Reads a stream to its end within a size limit, for sources that stream (files, object stores).
+     *
+     * @param in the stream, never read past {@code maxBytes + 1} bytes
+     * @param maxBytes the most bytes accepted
+     * @param name the source, for the error
+     * @return everything the stream held
+     * @throws ImageSourceException with {@code TOO_LARGE} beyond {@code maxBytes}
+     * @throws IOException if reading fails
+     */
+    static byte[] readAtMost(InputStream in, long maxBytes, String name) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[64 << 10];
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+            if (out.size() + (long) n > maxBytes) {
+                throw ImageSourceException.tooLarge(name, maxBytes);
+            }
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
 
     /**
      * @param bytes an encoded image, used as is (not copied)
@@ -67,7 +90,7 @@ public interface ImageSource {
             @Override
             public byte[] read() throws IOException {
                 try (InputStream in = Files.newInputStream(file)) {
-                    return Limits.readAtMost(in, DEFAULT_MAX_FILE_BYTES, name());
+                    return readAtMost(in, DEFAULT_MAX_FILE_BYTES, name());
                 } catch (NoSuchFileException e) {
                     throw new ImageSourceException(ImageSourceException.Kind.NOT_FOUND, name(),
                             "no such file", e);

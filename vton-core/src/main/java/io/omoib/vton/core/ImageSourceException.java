@@ -45,6 +45,17 @@ public final class ImageSourceException extends IOException {
         this(kind, redact(uri), reason, null);
     }
 
+    /**
+     * @param source the source as it may be logged
+     * @param maxBytes the limit it exceeded
+     * @return a {@code TOO_LARGE} failure that says the limit and what to do
+     */
+    public static ImageSourceException tooLarge(String source, long maxBytes) {
+        String limit = maxBytes % (1 << 20) == 0 ? (maxBytes >> 20) + " MiB" : maxBytes + " bytes";
+        return new ImageSourceException(Kind.TOO_LARGE, source,
+                "larger than the limit of " + limit + "; send a smaller image or raise the limit", null);
+    }
+
     /** @return what went wrong */
     public Kind kind() {
         return kind;

@@ -211,10 +211,7 @@ public final class TryOnRequest {
 
         /** @param value the longest the caller waits, from submission to the result; default the service's */
         public Builder timeout(Duration value) {
-            if (value != null && (value.isNegative() || value.isZero())) {
-                throw new IllegalArgumentException("timeout must be positive, got " + value);
-            }
-            timeout = value;
+            timeout = value == null ? null : Limits.positive(value, "timeout");
             return this;
         }
 

@@ -647,10 +647,7 @@ public final class TryOnService implements AutoCloseable {
 
         /** @param value the deadline for requests that set none, from submission; default none */
         public Builder timeout(Duration value) {
-            if (value != null && (value.isNegative() || value.isZero())) {
-                throw new IllegalArgumentException("timeout must be positive, got " + value);
-            }
-            timeout = value;
+            timeout = value == null ? null : Limits.positive(value, "timeout");
             return this;
         }
 

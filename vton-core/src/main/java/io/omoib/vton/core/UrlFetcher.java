@@ -265,7 +265,7 @@ public final class UrlFetcher {
             subscription = s;
             if (declaredTooLarge) {
                 s.cancel();
-                result.completeExceptionally(Limits.tooLarge(name, maxBytes));
+                result.completeExceptionally(ImageSourceException.tooLarge(name, maxBytes));
             } else {
                 s.request(Long.MAX_VALUE);
             }
@@ -282,7 +282,7 @@ public final class UrlFetcher {
                 }
                 if (out.size() + (long) buffer.remaining() > maxBytes) {
                     subscription.cancel();
-                    result.completeExceptionally(Limits.tooLarge(name, maxBytes));
+                    result.completeExceptionally(ImageSourceException.tooLarge(name, maxBytes));
                     return;
                 }
                 byte[] chunk = new byte[buffer.remaining()];
@@ -333,13 +333,13 @@ public final class UrlFetcher {
 
         /** @param value the longest wait for a connection; default 5 s */
         public Builder connectTimeout(Duration value) {
-            connectTimeout = positive(value, "connectTimeout");
+            connectTimeout = Limits.positive(value, "connectTimeout");
             return this;
         }
 
         /** @param value the longest a whole fetch may take, redirects included; default 30 s */
         public Builder timeout(Duration value) {
-            timeout = positive(value, "timeout");
+            timeout = Limits.positive(value, "timeout");
             return this;
         }
 
@@ -364,13 +364,6 @@ public final class UrlFetcher {
         /** @return the fetcher */
         public UrlFetcher build() {
             return new UrlFetcher(this);
-        }
-
-        private static Duration positive(Duration value, String name) {
-            if (value == null || value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive, got " + value);
-            }
-            return value;
         }
     }
 }

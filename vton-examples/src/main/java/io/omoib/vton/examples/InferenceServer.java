@@ -1,5 +1,6 @@
 package io.omoib.vton.examples;
 
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
@@ -10,8 +11,8 @@ import io.omoib.vton.core.QueueFullException;
 import io.omoib.vton.core.ServiceMetrics;
 import io.omoib.vton.core.TryOnParameters;
 import io.omoib.vton.core.TryOnResult;
-import io.omoib.vton.core.TryOnService;
 import io.omoib.vton.core.ImageSources;
+import io.omoib.vton.core.TryOnService;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.InvalidImageException;
 import java.io.IOException;
@@ -358,7 +359,7 @@ final class InferenceServer implements AutoCloseable {
         if (field != null) {
             body.addProperty("field", field);
         } else {
-            body.add("field", com.google.gson.JsonNull.INSTANCE);
+            body.add("field", JsonNull.INSTANCE);
         }
         send(exchange, status, "application/json", body.toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -9,6 +9,7 @@ import io.omoib.vton.core.ImageSources;
 import io.omoib.vton.core.TryOnParameters;
 import io.omoib.vton.core.TryOnRequest;
 import io.omoib.vton.preprocess.ClothType;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
@@ -189,7 +190,7 @@ final class Invocation {
             }
 
             @Override
-            public byte[] read() throws java.io.IOException {
+            public byte[] read() throws IOException {
                 try {
                     return source.read();
                 } catch (ImageSourceException e) {

@@ -4,9 +4,7 @@ import io.omoib.vton.core.ImageSource;
 import io.omoib.vton.core.ImageSourceException;
 import io.omoib.vton.core.ImageSourceException.Kind;
 import io.omoib.vton.core.ImageSources;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.util.Objects;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -73,9 +71,9 @@ public final class S3ImageSource implements ImageSource {
             Long length = in.response().contentLength();
             if (length != null && length > maxBytes) {
                 in.abort();
-                throw tooLarge();
+                throw ImageSourceException.tooLarge(name(), maxBytes);
             }
-            return readAtMost(in);
+            return ImageSource.readAtMost(in, maxBytes, name());
         } catch (NoSuchKeyException | NoSuchBucketException e) {
             throw new ImageSourceException(Kind.NOT_FOUND, name(), "no such object", e);
         } catch (S3Exception e) {
@@ -87,21 +85,7 @@ public final class S3ImageSource implements ImageSource {
         }
     }
 
-    private byte[] readAtMost(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[64 << 10];
-        for (int n; (n = in.read(buffer)) >= 0; ) {
-            if (out.size() + (long) n > maxBytes) {
-                throw tooLarge();
-            }
-            out.write(buffer, 0, n);
-        }
-        return out.toByteArray();
-    }
 
-    private ImageSourceException tooLarge() {
-        return new ImageSourceException(Kind.TOO_LARGE, name(), "larger than the limit of " + maxBytes + " bytes", null);
-    }
 
     @Override
     public String toString() {

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Times whole try-ons with the Python reference pipeline (tools/export/reference_pipeline.py).
+"""Times whole try-ons with the Python reference pipeline (tools/reference/reference_pipeline.py).
 
     /usr/bin/python3 benchmarks/compare/pipeline_python.py MODEL_DIR INPUT_DIR ITERATIONS THREADS
 
@@ -13,7 +13,7 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "export"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "reference"))
 import reference_pipeline as ref  # noqa: E402
 import torch  # noqa: E402
 

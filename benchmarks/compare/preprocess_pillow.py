@@ -18,6 +18,9 @@ import time
 
 from PIL import Image, ImageOps
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "reference"))
+from catvton_common import resize_and_crop, resize_and_padding, stack_garments, threshold  # noqa: E402
+
 SIZE = (768, 1024)
 
 
@@ -27,37 +30,10 @@ def decode(data):
     return image.convert("RGB")
 
 
-def resize_and_crop(image, size):
-    w, h = image.size
-    target_w, target_h = size
-    if w / h < target_w / target_h:
-        new_w, new_h = w, w * target_h // target_w
-    else:
-        new_h, new_w = h, h * target_w // target_h
-    image = image.crop(((w - new_w) // 2, (h - new_h) // 2, (w + new_w) // 2, (h + new_h) // 2))
-    return image.resize(size, Image.LANCZOS)
-
-
-def resize_and_padding(image, size):
-    w, h = image.size
-    target_w, target_h = size
-    if w / h < target_w / target_h:
-        new_h, new_w = target_h, w * target_h // h
-    else:
-        new_w, new_h = target_w, h * target_w // w
-    image = image.resize((new_w, new_h), Image.LANCZOS)
-    padding = Image.new("RGB", size, (255, 255, 255))
-    padding.paste(image, ((target_w - new_w) // 2, (target_h - new_h) // 2))
-    return padding
-
-
 def prepare(inputs):
     person, mask, upper, lower = (decode(inputs[n]) for n in ("person", "mask", "upper", "lower"))
-    width = max(upper.width, lower.width)
-    garment = Image.new("RGB", (width, upper.height + lower.height), (255, 255, 255))
-    garment.paste(upper, ((width - upper.width) // 2, 0))
-    garment.paste(lower, ((width - lower.width) // 2, upper.height))
-    mask = resize_and_crop(mask.convert("L"), SIZE).point(lambda v: 255 if v >= 128 else 0)
+    garment = stack_garments(upper, lower)
+    mask = threshold(resize_and_crop(mask.convert("L"), SIZE))
     return resize_and_crop(person, SIZE), mask, resize_and_padding(garment, SIZE)
 
 

@@ -1,6 +1,6 @@
 package io.omoib.vton.benchmarks;
 
-import io.omoib.vton.core.RunTimings;
+import io.omoib.vton.pipeline.RunTimings;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.TryOnImages;
 import java.io.IOException;

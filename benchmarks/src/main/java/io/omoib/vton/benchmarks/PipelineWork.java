@@ -1,9 +1,9 @@
 package io.omoib.vton.benchmarks;
 
-import io.omoib.vton.core.CatVTONPipeline;
-import io.omoib.vton.core.RunTimings;
-import io.omoib.vton.core.StepListener;
-import io.omoib.vton.core.TryOnParameters;
+import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.RunTimings;
+import io.omoib.vton.pipeline.StepListener;
+import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.TryOnImages;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.omoib.vton.benchmarks;
 
-import io.omoib.vton.core.CatVTONPipeline;
-import io.omoib.vton.core.StepListener;
-import io.omoib.vton.core.TryOnParameters;
+import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.StepListener;
+import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;

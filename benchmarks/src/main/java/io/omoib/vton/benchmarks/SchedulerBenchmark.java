@@ -3,7 +3,7 @@ package io.omoib.vton.benchmarks;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.omoib.vton.core.DdimScheduler;
+import io.omoib.vton.pipeline.DdimScheduler;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

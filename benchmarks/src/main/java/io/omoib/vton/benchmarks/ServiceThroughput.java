@@ -1,13 +1,13 @@
 package io.omoib.vton.benchmarks;
 
-import io.omoib.vton.core.CatVTONPipeline;
-import io.omoib.vton.core.ImageSource;
-import io.omoib.vton.core.QueueFullException;
-import io.omoib.vton.core.TryOnParameters;
-import io.omoib.vton.core.TryOnRequest;
-import io.omoib.vton.core.TryOnResult;
-import io.omoib.vton.core.TryOnService;
+import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.service.QueueFullException;
+import io.omoib.vton.service.TryOnRequest;
+import io.omoib.vton.service.TryOnResult;
+import io.omoib.vton.service.TryOnService;
+import io.omoib.vton.source.ImageSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

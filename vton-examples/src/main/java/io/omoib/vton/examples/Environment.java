@@ -1,11 +1,11 @@
 package io.omoib.vton.examples;
 
 import ai.djl.Device;
-import io.omoib.vton.core.ImageSources;
-import io.omoib.vton.core.UrlFetcher;
-import io.omoib.vton.core.UrlPolicy;
 import io.omoib.vton.s3.AwsSettings;
 import io.omoib.vton.s3.S3ImageSource;
+import io.omoib.vton.source.ImageSources;
+import io.omoib.vton.source.UrlFetcher;
+import io.omoib.vton.source.UrlPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;

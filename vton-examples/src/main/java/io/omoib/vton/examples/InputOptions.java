@@ -1,12 +1,12 @@
 package io.omoib.vton.examples;
 
-import io.omoib.vton.core.ImageSource;
-import io.omoib.vton.core.ImageSourceException;
-import io.omoib.vton.core.ImageSources;
 import io.omoib.vton.preprocess.ClothType;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
+import io.omoib.vton.source.ImageSource;
+import io.omoib.vton.source.ImageSourceException;
+import io.omoib.vton.source.ImageSources;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

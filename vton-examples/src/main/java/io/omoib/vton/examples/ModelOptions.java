@@ -1,7 +1,7 @@
 package io.omoib.vton.examples;
 
-import io.omoib.vton.core.CatVTONPipeline;
-import io.omoib.vton.core.WeightDtype;
+import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.WeightDtype;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

@@ -1,6 +1,6 @@
 package io.omoib.vton.examples;
 
-import io.omoib.vton.core.StepListener;
+import io.omoib.vton.pipeline.StepListener;
 import java.io.PrintWriter;
 import java.util.Locale;
 

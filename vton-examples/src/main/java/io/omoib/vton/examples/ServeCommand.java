@@ -1,9 +1,9 @@
 package io.omoib.vton.examples;
 
-import io.omoib.vton.core.CatVTONPipeline;
-import io.omoib.vton.core.TryOnParameters;
-import io.omoib.vton.core.TryOnService;
+import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.s3.AwsSettings;
+import io.omoib.vton.service.TryOnService;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

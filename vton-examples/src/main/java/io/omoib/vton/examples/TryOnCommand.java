@@ -1,17 +1,17 @@
 package io.omoib.vton.examples;
 
-import io.omoib.vton.core.CatVTONPipeline;
-import io.omoib.vton.core.ImageEncoding;
-import io.omoib.vton.core.ImageFormat;
-import io.omoib.vton.core.LocalDirectorySink;
-import io.omoib.vton.core.ResultName;
-import io.omoib.vton.core.RunTimings;
-import io.omoib.vton.core.StepListener;
-import io.omoib.vton.core.TryOnParameters;
+import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.RunTimings;
+import io.omoib.vton.pipeline.StepListener;
+import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
 import io.omoib.vton.s3.AwsSettings;
+import io.omoib.vton.service.ImageEncoding;
+import io.omoib.vton.service.ImageFormat;
+import io.omoib.vton.service.LocalDirectorySink;
+import io.omoib.vton.service.ResultName;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -21,9 +21,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code vton tryon}: one try-on, from files, URLs or s3:// objects, to a file. */
 @Command(name = "tryon", mixinStandardHelpOptions = true, sortOptions = false,

@@ -1,14 +1,14 @@
 package io.omoib.vton.examples;
 
-import io.omoib.vton.core.ImageSourceException;
-import io.omoib.vton.core.ModelArtifactException;
+import io.omoib.vton.pipeline.ModelArtifactException;
 import io.omoib.vton.preprocess.InvalidImageException;
+import io.omoib.vton.source.ImageSourceException;
 import java.io.PrintWriter;
 import java.util.Arrays;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 /**
  * The {@code vton} command line: {@code tryon}, {@code preprocess}, {@code serve}. Exit codes: 0 on

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.omoib.vton.core.CatVTONPipeline;
-import io.omoib.vton.core.TryOnService;
+import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.InvalidImageException;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.s3.AwsSettings;
+import io.omoib.vton.service.TryOnService;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;

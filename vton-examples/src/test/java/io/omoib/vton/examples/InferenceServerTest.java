@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.omoib.vton.core.CatVTONPipeline;
-import io.omoib.vton.core.TryOnParameters;
-import io.omoib.vton.core.TryOnService;
+import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.s3.AwsSettings;
 import io.omoib.vton.s3.S3TestServer;
+import io.omoib.vton.service.TryOnService;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

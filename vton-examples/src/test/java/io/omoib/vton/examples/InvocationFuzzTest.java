@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.gson.JsonElement;
-import io.omoib.vton.core.ImageSources;
-import io.omoib.vton.core.TryOnParameters;
+import io.omoib.vton.pipeline.TryOnParameters;
+import io.omoib.vton.source.ImageSources;
 import java.time.Duration;
 
 /**

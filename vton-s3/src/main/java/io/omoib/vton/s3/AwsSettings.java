@@ -1,8 +1,8 @@
 package io.omoib.vton.s3;
 
-import io.omoib.vton.core.CompletionNotifier;
-import io.omoib.vton.core.ImageSources;
-import io.omoib.vton.core.ResultSink;
+import io.omoib.vton.service.CompletionNotifier;
+import io.omoib.vton.service.ResultSink;
+import io.omoib.vton.source.ImageSources;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;

@@ -1,9 +1,10 @@
 package io.omoib.vton.s3;
 
-import io.omoib.vton.core.ImageSource;
-import io.omoib.vton.core.ImageSourceException;
-import io.omoib.vton.core.ImageSourceException.Kind;
-import io.omoib.vton.core.ImageSources;
+import io.omoib.vton.source.ImageSource;
+import io.omoib.vton.source.ImageSourceException.Kind;
+import io.omoib.vton.source.ImageSourceException;
+import io.omoib.vton.source.ImageSources;
+import io.omoib.vton.source.UrlFetcher;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Objects;

@@ -1,10 +1,10 @@
 package io.omoib.vton.s3;
 
-import io.omoib.vton.core.ImageEncoding;
-import io.omoib.vton.core.ImageFormat;
-import io.omoib.vton.core.ResultName;
-import io.omoib.vton.core.ResultSink;
 import io.omoib.vton.preprocess.RgbImage;
+import io.omoib.vton.service.ImageEncoding;
+import io.omoib.vton.service.ImageFormat;
+import io.omoib.vton.service.ResultName;
+import io.omoib.vton.service.ResultSink;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Objects;

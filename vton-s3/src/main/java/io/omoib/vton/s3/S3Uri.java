@@ -1,6 +1,6 @@
 package io.omoib.vton.s3;
 
-import io.omoib.vton.core.ImageSourceException;
+import io.omoib.vton.source.ImageSourceException;
 import java.net.URI;
 
 /** {@code s3://bucket/key}, parsed. */

@@ -1,8 +1,8 @@
 package io.omoib.vton.s3;
 
 import com.google.gson.JsonObject;
-import io.omoib.vton.core.CompletionNotifier;
-import io.omoib.vton.core.ResultName;
+import io.omoib.vton.service.CompletionNotifier;
+import io.omoib.vton.service.ResultName;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Objects;

@@ -2,13 +2,13 @@ package io.omoib.vton.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.omoib.vton.core.CatVTONPipeline;
-import io.omoib.vton.core.ImageSources;
-import io.omoib.vton.core.TryOnRequest;
-import io.omoib.vton.core.TryOnResult;
-import io.omoib.vton.core.TryOnService;
+import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.preprocess.ClothType;
 import io.omoib.vton.preprocess.ImageCodec;
+import io.omoib.vton.service.TryOnRequest;
+import io.omoib.vton.service.TryOnResult;
+import io.omoib.vton.service.TryOnService;
+import io.omoib.vton.source.ImageSources;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.omoib.vton.core.ResultName;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.service.ResultName;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;

@@ -1,0 +1,34 @@
+package io.omoib.vton.service;
+
+/** Told as a {@link TryOnRequest} moves through {@link TryOnService}, on service threads. Keep it quick. */
+@FunctionalInterface
+public interface ProgressListener {
+    /** Ignores every event. */
+    ProgressListener NONE = event -> { };
+
+    /** Where a request is. */
+    enum Stage {
+        /** Fetching, decoding and preparing the images. */
+        PREPARING,
+        /** Prepared, waiting for the inference worker. */
+        QUEUED,
+        /** Denoising: {@code step} of {@code steps} done. */
+        RUNNING,
+        /** Encoding and storing the result. */
+        STORING,
+        /** Finished; the future is complete. */
+        DONE
+    }
+
+    /**
+     * @param requestId the request's id
+     * @param stage where it is
+     * @param step steps done, during {@code RUNNING}; otherwise 0
+     * @param steps steps in the run, during {@code RUNNING}; otherwise 0
+     */
+    record Event(String requestId, Stage stage, int step, int steps) {
+    }
+
+    /** @param event what happened */
+    void onProgress(Event event);
+}

@@ -1,0 +1,106 @@
+package io.omoib.vton.source;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where an encoded image comes from: a file, bytes in memory, an http(s) URL
+ * ({@link UrlFetcher#source}) or an object store ({@code S3ImageSource} in vton-s3). Reading happens
+ * when {@link #read()} is called, on the caller's thread, within the source's size and time limits.
+ */
+public interface ImageSource {
+    /** The largest file {@link #file(Path)} reads by default: 64 MiB, as {@code ImageCodec}'s default. */
+    long DEFAULT_MAX_FILE_BYTES = 64L << 20;
+
+    /** @return what to call the source in messages and logs; never carries credentials */
+    String name();
+
+    /**
+     * @return the encoded image
+     * @throws ImageSourceException if the source is missing, refused, too large or too slow
+     * @throws IOException if reading fails otherwise
+     */
+    byte[] read() throws IOException;
+
+    /**
+     * Reads a stream to its end within a size limit, for sources that stream (files, object stores).
+     *
+     * @param in the stream, never read past {@code maxBytes + 1} bytes
+     * @param maxBytes the most bytes accepted
+     * @param name the source, for the error
+     * @return everything the stream held
+     * @throws ImageSourceException with {@code TOO_LARGE} beyond {@code maxBytes}
+     * @throws IOException if reading fails
+     */
+    static byte[] readAtMost(InputStream in, long maxBytes, String name) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[64 << 10];
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+            if (out.size() + (long) n > maxBytes) {
+                throw ImageSourceException.tooLarge(name, maxBytes);
+            }
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * @param bytes an encoded image, used as is (not copied)
+     * @param name what to call it in messages, such as {@code "person_image"}
+     * @return a source of those bytes
+     */
+    static ImageSource of(byte[] bytes, String name) {
+        Objects.requireNonNull(bytes, "bytes");
+        Objects.requireNonNull(name, "name");
+        return new ImageSource() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public byte[] read() {
+                return bytes;
+            }
+
+            @Override
+            public String toString() {
+                return name + " (" + bytes.length + " bytes)";
+            }
+        };
+    }
+
+    /**
+     * @param file an image file, read in full when {@link #read()} is called
+     * @return a source reading at most {@link #DEFAULT_MAX_FILE_BYTES}
+     */
+    static ImageSource file(Path file) {
+        Objects.requireNonNull(file, "file");
+        return new ImageSource() {
+            @Override
+            public String name() {
+                return file.toString();
+            }
+
+            @Override
+            public byte[] read() throws IOException {
+                try (InputStream in = Files.newInputStream(file)) {
+                    return readAtMost(in, DEFAULT_MAX_FILE_BYTES, name());
+                } catch (NoSuchFileException e) {
+                    throw new ImageSourceException(ImageSourceException.Kind.NOT_FOUND, name(),
+                            "no such file", e);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return name();
+            }
+        };
+    }
+}

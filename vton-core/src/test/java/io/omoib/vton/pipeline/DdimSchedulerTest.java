@@ -1,0 +1,156 @@
+package io.omoib.vton.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.omoib.vton.pipeline.DdimScheduler.PredictionType;
+import io.omoib.vton.pipeline.DdimScheduler.TimestepSpacing;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link DdimScheduler} against numbers published outside this project: diffusers' own
+ * {@code tests/schedulers/test_scheduler_ddim.py} and values printed by PyTorch 1.13.
+ */
+class DdimSchedulerTest {
+    private static NDManager manager;
+
+    @BeforeAll
+    static void startEngine() {
+        manager = NDManager.newBaseManager("PyTorch");
+    }
+
+    @AfterAll
+    static void stopEngine() {
+        manager.close();
+    }
+
+    /** diffusers' test config: linear betas 0.0001..0.02, clip_sample on. */
+    private static DdimScheduler.Builder diffusersTestConfig() {
+        return DdimScheduler.builder().betaStart(0.0001).betaEnd(0.02)
+                .betaSchedule(DdimScheduler.BetaSchedule.LINEAR).clipSample(true);
+    }
+
+    /** diffusers' {@code dummy_sample_deter}: arange(768) shaped [3,8,8,4] / 768, permuted to [4,3,8,8]. */
+    private static NDArray dummySample(NDManager m) {
+        return m.arange(0f, 768f, 1f).reshape(3, 8, 8, 4).div(768f).transpose(3, 0, 1, 2);
+    }
+
+    /** diffusers' full loop: 10 steps, eta 0, model(sample, t) = sample * t / (t + 1). */
+    private static float[] fullLoopSumAndMean(DdimScheduler scheduler) {
+        try (NDManager m = manager.newSubManager()) {
+            DdimScheduler.Schedule schedule = scheduler.schedule(10);
+            NDArray sample = dummySample(m);
+            for (int i = 0; i < schedule.size(); i++) {
+                float t = schedule.timestep(i);
+                NDArray residual = sample.mul(t).div(t + 1);
+                sample = schedule.step(i, residual, sample, 0f, null);
+            }
+            NDArray abs = sample.abs();
+            return new float[] {abs.sum().getFloat(), abs.mean().getFloat()};
+        }
+    }
+
+    @Test
+    void fullLoopMatchesDiffusersPublishedResult() {
+        float[] result = fullLoopSumAndMean(diffusersTestConfig().build());
+
+        assertThat(result[0]).isCloseTo(172.0067f, within(1e-2f));
+        assertThat(result[1]).isCloseTo(0.223967f, within(1e-3f));
+    }
+
+    @Test
+    void fullLoopWithVPredictionMatchesDiffusers() {
+        float[] result = fullLoopSumAndMean(diffusersTestConfig().predictionType(PredictionType.V_PREDICTION).build());
+
+        assertThat(result[0]).isCloseTo(52.5302f, within(1e-2f));
+        assertThat(result[1]).isCloseTo(0.0684f, within(1e-3f));
+    }
+
+    @Test
+    void setAlphaToOneChangesTheLastStepAsInDiffusers() {
+        float[] withOne = fullLoopSumAndMean(diffusersTestConfig().betaStart(0.01).setAlphaToOne(true).build());
+        float[] withoutOne = fullLoopSumAndMean(diffusersTestConfig().betaStart(0.01).setAlphaToOne(false).build());
+
+        assertThat(withOne[0]).isCloseTo(149.8295f, within(1e-2f));
+        assertThat(withOne[1]).isCloseTo(0.1951f, within(1e-3f));
+        assertThat(withoutOne[0]).isCloseTo(149.0784f, within(1e-2f));
+        assertThat(withoutOne[1]).isCloseTo(0.1941f, within(1e-3f));
+    }
+
+    @Test
+    void varianceMatchesDiffusers() {
+        DdimScheduler scheduler = diffusersTestConfig().build();
+
+        assertThat(scheduler.variance(0, 0)).isCloseTo(0f, within(1e-5f));
+        assertThat(scheduler.variance(420, 400)).isCloseTo(0.14771f, within(1e-5f));
+        assertThat(scheduler.variance(980, 960)).isCloseTo(0.32460f, within(1e-5f));
+        assertThat(scheduler.variance(487, 486)).isCloseTo(0.00979f, within(1e-5f));
+        assertThat(scheduler.variance(999, 998)).isCloseTo(0.02f, within(1e-5f));
+    }
+
+    @Test
+    void leadingSpacingAddsTheStepsOffset() {
+        DdimScheduler scheduler = diffusersTestConfig().stepsOffset(1).build();
+
+        assertThat(scheduler.schedule(5).timesteps()).containsExactly(801, 601, 401, 201, 1);
+    }
+
+    @Test
+    void trailingAndLinspaceSpacingsMatchNumpy() {
+        // numpy: round(arange(1000, 0, -1000/7)) - 1 and round(linspace(0, 999, 7))[::-1]
+        assertThat(diffusersTestConfig().timestepSpacing(TimestepSpacing.TRAILING).build().schedule(7).timesteps())
+                .containsExactly(999, 856, 713, 570, 428, 285, 142);
+        assertThat(diffusersTestConfig().timestepSpacing(TimestepSpacing.LINSPACE).build().schedule(7).timesteps())
+                .containsExactly(999, 832, 666, 500, 333, 166, 0);
+    }
+
+    @Test
+    void scaledLinearAlphasMatchPyTorchToAMillionth() {
+        float[] acp = DdimScheduler.builder().betaStart(0.00085).betaEnd(0.012)
+                .betaSchedule(DdimScheduler.BetaSchedule.SCALED_LINEAR).build().alphasCumprod();
+
+        // torch.cumprod(1 - torch.linspace(0.00085**0.5, 0.012**0.5, 1000, dtype=torch.float32)**2, 0);
+        // torch's vectorised linspace rounds some betas an ulp away from the scalar formula.
+        assertThat(acp[0]).isEqualTo(0.9991499781608582f);
+        assertThat(acp[1]).isEqualTo(0.9982960224151611f);
+        assertThat(acp[500]).isCloseTo(0.2763324975967407f, within(1e-6f * 0.2763325f));
+        assertThat(acp[999]).isCloseTo(0.0046600960195064545f, within(1e-6f * 0.00466f));
+    }
+
+    @Test
+    void etaAddsScaledNoise() {
+        DdimScheduler scheduler = diffusersTestConfig().clipSample(false).build();
+        DdimScheduler.Schedule schedule = scheduler.schedule(10);
+        try (NDManager m = manager.newSubManager()) {
+            NDArray sample = m.ones(new Shape(1, 4));
+            NDArray output = m.zeros(new Shape(1, 4));
+            NDArray noise = m.ones(new Shape(1, 4));
+
+            float deterministic = schedule.step(3, output, sample, 0f, null).getFloat(0, 0);
+            float noisy = schedule.step(3, output, sample, 1f, noise).getFloat(0, 0);
+            int t = schedule.timestep(3);
+            float std = (float) Math.sqrt(scheduler.variance(t, t - 100));
+
+            // With eta = 1 the direction term shrinks and std * noise is added.
+            float aPrev = scheduler.alphasCumprod()[t - 100];
+            float a = scheduler.alphasCumprod()[t];
+            float x0 = 1 / (float) Math.sqrt(a);
+            assertThat(deterministic).isCloseTo((float) Math.sqrt(aPrev) * x0, within(1e-5f));
+            assertThat(noisy - deterministic).isCloseTo(std, within(1e-5f));
+        }
+    }
+
+    @Test
+    void stepCountIsChecked() {
+        DdimScheduler scheduler = DdimScheduler.builder().build();
+
+        assertThatThrownBy(() -> scheduler.schedule(0)).hasMessageContaining("between 1 and 1000");
+        assertThatThrownBy(() -> scheduler.schedule(1001)).hasMessageContaining("got 1001");
+    }
+}

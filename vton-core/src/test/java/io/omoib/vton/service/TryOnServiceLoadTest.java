@@ -1,0 +1,166 @@
+package io.omoib.vton.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.TestModels;
+import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.ImageCodec;
+import io.omoib.vton.preprocess.RgbImage;
+import io.omoib.vton.preprocess.TryOnImages;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Many threads against one {@link TryOnService} on the toy model: nothing lost, duplicated or mixed up. */
+class TryOnServiceLoadTest {
+    private static final int SEEDS = 4;
+    private static CatVTONPipeline toy;
+    private static final List<RgbImage> EXPECTED = new ArrayList<>();
+
+    @BeforeAll
+    static void load() {
+        toy = CatVTONPipeline.builder().modelDirectory(TestModels.toy()).build();
+        ImageCodec codec = ImageCodec.defaults();
+        TryOnImages prepared = TryOnImages.prepare(codec.decode(TryOnServiceTest.PERSON, "person"),
+                codec.decode(TryOnServiceTest.MASK, "mask"), codec.decode(TryOnServiceTest.GARMENT, "garment"),
+                null, ClothType.UPPER, 384, 512);
+        for (int seed = 0; seed < SEEDS; seed++) {
+            EXPECTED.add(toy.run(prepared, TryOnServiceTest.QUICK.toBuilder().seed(seed).build()));
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        toy.close();
+    }
+
+    @Test
+    void aThousandSubmissionsFromThirtyTwoThreadsAllCompleteOnceWithTheirOwnResult() throws Exception {
+        int threads = 32;
+        int perThread = 1000 / threads + 1;
+        AtomicInteger refusals = new AtomicInteger();
+        Semaphore completions = new Semaphore(0);
+        Set<String> ids = ConcurrentHashMap.newKeySet();
+        try (TryOnService service = TryOnService.builder().pipeline(toy).maxBatch(4).queueCapacity(48)
+                .maxWait(Duration.ofMillis(5)).build()) {
+            ExecutorService clients = Executors.newFixedThreadPool(threads);
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(clients.submit(() -> {
+                    ArrayDeque<CompletableFuture<TryOnResult>> pending = new ArrayDeque<>();
+                    List<CompletableFuture<TryOnResult>> all = new ArrayList<>();
+                    for (int i = 0; i < perThread && thread * perThread + i < 1000; i++) {
+                        int n = thread * perThread + i;
+                        TryOnRequest request = TryOnServiceTest.request(n % SEEDS).id("t" + n).build();
+                        while (true) {
+                            try {
+                                CompletableFuture<TryOnResult> f = service.submit(request);
+                                f.whenComplete((r, e) -> completions.release());
+                                pending.add(f);
+                                all.add(f);
+                                break;
+                            } catch (QueueFullException e) {
+                                // refused cleanly: wait for a request to finish, then try again
+                                refusals.incrementAndGet();
+                                if (pending.isEmpty()) {
+                                    assertThat(completions.tryAcquire(60, TimeUnit.SECONDS)).isTrue();
+                                } else {
+                                    pending.remove().get(60, TimeUnit.SECONDS);
+                                }
+                            }
+                        }
+                    }
+                    for (CompletableFuture<TryOnResult> f : all) {
+                        TryOnResult result = f.get(120, TimeUnit.SECONDS);
+                        int n = Integer.parseInt(result.requestId().substring(1));
+                        assertThat(result.image()).as(result.requestId()).isEqualTo(EXPECTED.get(n % SEEDS));
+                        assertThat(ids.add(result.requestId())).as("duplicate " + result.requestId()).isTrue();
+                    }
+                    return all.size();
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> f : done) {
+                total += f.get(10, TimeUnit.MINUTES);
+            }
+            clients.shutdown();
+
+            ServiceMetrics metrics = service.metrics();
+            assertThat(total).isEqualTo(1000);
+            assertThat(ids).hasSize(1000);
+            assertThat(metrics.completed()).isEqualTo(1000);
+            assertThat(metrics.failed()).isZero();
+            assertThat(metrics.rejected()).isEqualTo(refusals.get());
+            assertThat(metrics.queued()).isZero();
+            assertThat(metrics.inFlight()).isZero();
+            assertThat(metrics.latencyP50Millis()).isPositive().isLessThanOrEqualTo(metrics.latencyP99Millis());
+            assertThat(metrics.imagesPerSecond()).isPositive();
+        }
+    }
+
+    @Test
+    void closeUnderLoadAnswersEveryAcceptedRequest() throws Exception {
+        TryOnService service = TryOnService.builder().pipeline(toy).maxBatch(4).queueCapacity(32).build();
+        List<CompletableFuture<TryOnResult>> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch someDone = new CountDownLatch(20);
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        List<Future<?>> submitters = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            submitters.add(clients.submit(() -> {
+                for (int n = 0; ; n++) {
+                    try {
+                        CompletableFuture<TryOnResult> f = service.submit(TryOnServiceTest.request(n % SEEDS).build());
+                        f.thenRun(someDone::countDown);
+                        accepted.add(f);
+                    } catch (QueueFullException e) {
+                        Thread.onSpinWait();
+                    } catch (RejectedExecutionException e) {
+                        return;
+                    }
+                }
+            }));
+        }
+        assertThat(someDone.await(60, TimeUnit.SECONDS)).isTrue();
+
+        service.close(Duration.ofMillis(500));
+
+        for (Future<?> s : submitters) {
+            s.get(60, TimeUnit.SECONDS);
+        }
+        clients.shutdown();
+        int completed = 0;
+        int refused = 0;
+        for (CompletableFuture<TryOnResult> f : accepted) {
+            assertThat(f).isDone();
+            try {
+                f.get();
+                completed++;
+            } catch (ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOf(RejectedExecutionException.class)
+                        .hasMessageContaining("closed before");
+                refused++;
+            }
+        }
+        assertThat(completed).isGreaterThanOrEqualTo(20);
+        assertThat(completed + refused).isEqualTo(accepted.size());
+        assertThat(service.metrics().completed()).isEqualTo(completed);
+    }
+}

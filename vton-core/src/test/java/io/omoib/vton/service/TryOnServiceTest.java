@@ -1,0 +1,322 @@
+package io.omoib.vton.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.TestModels;
+import io.omoib.vton.pipeline.TryOnParameters;
+import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.ImageCodec;
+import io.omoib.vton.preprocess.InvalidImageException;
+import io.omoib.vton.preprocess.RgbImage;
+import io.omoib.vton.preprocess.TryOnImages;
+import io.omoib.vton.source.ImageSource;
+import io.omoib.vton.source.ImageSourceException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link TryOnService} on the real toy model, at 384x512. */
+class TryOnServiceTest {
+    static final byte[] PERSON = resource("person.png");
+    static final byte[] MASK = resource("mask.png");
+    static final byte[] GARMENT = resource("garment.png");
+    static final TryOnParameters QUICK = TryOnParameters.builder().steps(2).build();
+
+    private static CatVTONPipeline toy;
+    private static TryOnImages prepared;
+
+    @BeforeAll
+    static void load() {
+        toy = CatVTONPipeline.builder().modelDirectory(TestModels.toy()).defaults(QUICK).build();
+        ImageCodec codec = ImageCodec.defaults();
+        prepared = TryOnImages.prepare(codec.decode(PERSON, "person"), codec.decode(MASK, "mask"),
+                codec.decode(GARMENT, "garment"), null, ClothType.UPPER, 384, 512);
+    }
+
+    @AfterAll
+    static void close() {
+        toy.close();
+    }
+
+    static byte[] resource(String name) {
+        try (InputStream in = TryOnServiceTest.class.getResourceAsStream("/golden/" + name)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static TryOnRequest.Builder request(int seed) {
+        return TryOnRequest.builder()
+                .person(ImageSource.of(PERSON, "person"))
+                .mask(ImageSource.of(MASK, "mask"))
+                .upper(ImageSource.of(GARMENT, "garment"))
+                .clothType(ClothType.UPPER)
+                .size(384, 512)
+                .parameters(QUICK.toBuilder().seed(seed).build());
+    }
+
+    /** A source whose read blocks until the latch opens. */
+    static ImageSource gated(CountDownLatch gate, byte[] bytes) {
+        return new ImageSource() {
+            @Override
+            public String name() {
+                return "gated";
+            }
+
+            @Override
+            public byte[] read() throws IOException {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+                return bytes;
+            }
+        };
+    }
+
+    private static Throwable failure(CompletableFuture<?> future) {
+        assertThatThrownBy(() -> future.get(60, TimeUnit.SECONDS)).isInstanceOfAny(ExecutionException.class,
+                CancellationException.class);
+        try {
+            future.get();
+            throw new AssertionError("not failed");
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (CancellationException | InterruptedException e) {
+            return e;
+        }
+    }
+
+    @Test
+    void givesWhatThePipelineGivesDirectly() throws Exception {
+        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+            TryOnResult result = service.submit(request(5).build()).get(60, TimeUnit.SECONDS);
+
+            assertThat(result.image()).isEqualTo(toy.run(prepared, QUICK.toBuilder().seed(5).build()));
+            assertThat(result.batchSize()).isEqualTo(1);
+            assertThat(result.storedAt()).isEmpty();
+            assertThat(result.timings().total()).isGreaterThanOrEqualTo(result.timings().run());
+        }
+    }
+
+    @Test
+    void batchedResultsAreBitEqualToUnbatchedOnes() throws Exception {
+        List<RgbImage> alone = new ArrayList<>();
+        try (TryOnService unbatched = TryOnService.builder().pipeline(toy).maxBatch(1).build()) {
+            for (int seed = 0; seed < 4; seed++) {
+                alone.add(unbatched.submit(request(seed).build()).get(60, TimeUnit.SECONDS).image());
+            }
+        }
+        CountDownLatch gate = new CountDownLatch(1);
+        try (TryOnService batched = TryOnService.builder().pipeline(toy).maxBatch(4)
+                .maxWait(Duration.ofSeconds(30)).build()) {
+            List<CompletableFuture<TryOnResult>> futures = new ArrayList<>();
+            for (int seed = 0; seed < 4; seed++) {
+                futures.add(batched.submit(request(seed).person(gated(gate, PERSON)).build()));
+            }
+            gate.countDown();
+            for (int seed = 0; seed < 4; seed++) {
+                TryOnResult result = futures.get(seed).get(60, TimeUnit.SECONDS);
+                assertThat(result.batchSize()).isEqualTo(4);
+                assertThat(result.image()).as("seed " + seed).isEqualTo(alone.get(seed));
+            }
+        }
+        assertThat(alone.get(0)).isNotEqualTo(alone.get(1));
+    }
+
+    @Test
+    void onlyCompatibleRequestsShareABatch() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        try (TryOnService service = TryOnService.builder().pipeline(toy).maxBatch(4)
+                .maxWait(Duration.ofSeconds(30)).build()) {
+            CompletableFuture<TryOnResult> a = service.submit(request(1).person(gated(gate, PERSON)).build());
+            CompletableFuture<TryOnResult> b = service.submit(request(2).person(gated(gate, PERSON))
+                    .parameters(QUICK.toBuilder().steps(3).build()).build());
+            CompletableFuture<TryOnResult> c = service.submit(request(3).person(gated(gate, PERSON)).build());
+            gate.countDown();
+
+            assertThat(a.get(60, TimeUnit.SECONDS).batchSize()).isEqualTo(2);
+            assertThat(c.get(60, TimeUnit.SECONDS).batchSize()).isEqualTo(2);
+            assertThat(b.get(60, TimeUnit.SECONDS).batchSize()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aFullQueueRefusesMoreAndRecovers() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        try (TryOnService service = TryOnService.builder().pipeline(toy).queueCapacity(2).build()) {
+            CompletableFuture<TryOnResult> first = service.submit(request(1).person(gated(gate, PERSON)).build());
+            CompletableFuture<TryOnResult> second = service.submit(request(2).person(gated(gate, PERSON)).build());
+
+            assertThatThrownBy(() -> service.submit(request(3).build())).isInstanceOf(QueueFullException.class)
+                    .hasMessageContaining("2 requests waiting");
+            assertThat(service.metrics().queued()).isEqualTo(2);
+            assertThat(service.metrics().rejected()).isEqualTo(1);
+
+            gate.countDown();
+            first.get(60, TimeUnit.SECONDS);
+            second.get(60, TimeUnit.SECONDS);
+            assertThat(service.submit(request(3).build()).get(60, TimeUnit.SECONDS).image()).isNotNull();
+        }
+    }
+
+    @Test
+    void aCancelledRequestLeavesWithoutHarmingTheOthers() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        List<ProgressListener.Stage> cancelledStages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (TryOnService service = TryOnService.builder().pipeline(toy).maxBatch(4)
+                .maxWait(Duration.ofSeconds(30)).build()) {
+            CompletableFuture<TryOnResult> kept = service.submit(request(1).person(gated(gate, PERSON)).build());
+            CompletableFuture<TryOnResult> dropped = service.submit(request(2).person(gated(gate, PERSON))
+                    .progress(e -> cancelledStages.add(e.stage())).build());
+            dropped.cancel(true);
+            gate.countDown();
+
+            TryOnResult result = kept.get(60, TimeUnit.SECONDS);
+            assertThat(result.batchSize()).isEqualTo(1);
+            assertThat(result.image()).isEqualTo(toy.run(prepared, QUICK.toBuilder().seed(1).build()));
+            assertThat(dropped).isCancelled();
+            assertThat(cancelledStages).doesNotContain(ProgressListener.Stage.RUNNING);
+            assertThat(service.metrics().cancelled()).isEqualTo(1);
+            assertThat(service.metrics().completed()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void cancellingTheOnlyRequestOfARunStopsTheRun() throws Exception {
+        CountDownLatch running = new CountDownLatch(1);
+        TryOnParameters long_ = QUICK.toBuilder().steps(500).build();
+        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+            CompletableFuture<TryOnResult> slow = service.submit(request(1).parameters(long_)
+                    .progress(e -> {
+                        if (e.stage() == ProgressListener.Stage.RUNNING) {
+                            running.countDown();
+                        }
+                    }).build());
+            assertThat(running.await(60, TimeUnit.SECONDS)).isTrue();
+            slow.cancel(true);
+
+            // the worker is free again long before 500 steps would have finished
+            TryOnResult next = service.submit(request(2).build()).get(60, TimeUnit.SECONDS);
+            assertThat(next.image()).isEqualTo(toy.run(prepared, QUICK.toBuilder().seed(2).build()));
+        }
+    }
+
+    @Test
+    void aRequestPastItsDeadlineFailsWithATimeout() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+            CompletableFuture<TryOnResult> late = service.submit(request(1).person(gated(gate, PERSON))
+                    .timeout(Duration.ofMillis(100)).build());
+
+            assertThat(failure(late)).isInstanceOf(TimeoutException.class).hasMessageContaining("100 ms");
+            gate.countDown();
+            assertThat(service.submit(request(2).build()).get(60, TimeUnit.SECONDS).image()).isNotNull();
+            assertThat(service.metrics().failed()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void badInputFailsItsOwnRequestOnly() throws Exception {
+        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+            CompletableFuture<TryOnResult> bad = service.submit(request(1)
+                    .person(ImageSource.of("GIF89a broken".getBytes(), "person_image")).build());
+            CompletableFuture<TryOnResult> missing = service.submit(request(1)
+                    .mask(ImageSource.file(Path.of("no/such/mask.png"))).build());
+            CompletableFuture<TryOnResult> good = service.submit(request(2).build());
+
+            assertThat(failure(bad)).isInstanceOf(InvalidImageException.class).hasMessageContaining("person_image");
+            assertThat(failure(missing)).isInstanceOfSatisfying(ImageSourceException.class,
+                    e -> assertThat(e.kind()).isEqualTo(ImageSourceException.Kind.NOT_FOUND))
+                    .hasMessageContaining("mask.png");
+            assertThat(good.get(60, TimeUnit.SECONDS).image()).isNotNull();
+        }
+    }
+
+    @Test
+    void sizesTheModelDoesNotSupportAreRefusedAtSubmission() {
+        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+            assertThatThrownBy(() -> service.submit(request(1).size(320, 448).build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not 320x448");
+            assertThatThrownBy(() -> service.submit(request(1).parameters(QUICK.toBuilder().steps(1000).build())
+                    .build())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1000 steps");
+            assertThat(service.metrics().submitted()).isZero();
+        }
+    }
+
+    @Test
+    void progressFollowsTheRequestThroughEveryStage() throws Exception {
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+            service.submit(request(1).id("p1").progress(e -> events.add(e.requestId() + " " + e.stage()
+                    + (e.steps() > 0 ? " " + e.step() + "/" + e.steps() : ""))).build()).get(60, TimeUnit.SECONDS);
+        }
+        assertThat(events).containsExactly("p1 PREPARING", "p1 QUEUED", "p1 RUNNING 1/2", "p1 RUNNING 2/2", "p1 DONE");
+    }
+
+    @Test
+    void storesResultsInTheSinkAndSaysWhere(@TempDir Path dir) throws Exception {
+        LocalDirectorySink sink = LocalDirectorySink.builder(dir).format(ImageFormat.PNG).build();
+        List<String> notices = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (TryOnService service = TryOnService.builder().pipeline(toy).sink(sink)
+                .notifier((name, location) -> notices.add(name.userId() + " " + location)).build()) {
+            TryOnResult result = service.submit(request(1).userId("u7").timestamp("1700000000").build())
+                    .get(60, TimeUnit.SECONDS);
+
+            Path file = dir.resolve("u7/u7_upper_1700000000.png");
+            assertThat(result.location()).isEqualTo(file.toUri());
+            assertThat(ImageCodec.defaults().decode(Files.readAllBytes(file), "stored")).isEqualTo(result.image());
+            assertThat(notices).containsExactly("u7 " + file.toUri());
+        }
+    }
+
+    @Test
+    void closeFinishesAcceptedWorkThenRefusesMore() throws Exception {
+        TryOnService service = TryOnService.builder().pipeline(toy).queueCapacity(16).build();
+        List<CompletableFuture<TryOnResult>> futures = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            futures.add(service.submit(request(i).build()));
+        }
+        service.close(Duration.ofSeconds(60));
+
+        for (CompletableFuture<TryOnResult> f : futures) {
+            assertThat(f).isCompleted();
+        }
+        assertThat(service.metrics().completed()).isEqualTo(6);
+        assertThat(service.isHealthy()).isFalse();
+        assertThatThrownBy(() -> service.submit(request(9).build())).isInstanceOf(RejectedExecutionException.class)
+                .hasMessageContaining("closed");
+    }
+
+    @Test
+    void closeFailsWhatCannotFinishWithinTheGracePeriod() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        TryOnService service = TryOnService.builder().pipeline(toy).build();
+        CompletableFuture<TryOnResult> stuck = service.submit(request(1).person(gated(gate, PERSON)).build());
+
+        service.close(Duration.ofMillis(200));
+
+        assertThat(failure(stuck)).isInstanceOf(RejectedExecutionException.class).hasMessageContaining("grace period");
+        gate.countDown();
+    }
+}

@@ -6,12 +6,12 @@ No diffusers: the DDIM scheduler below is an independent implementation that fol
 Works with PyTorch 1.13 (Debian) and 2.x. Two commands:
 
     # one try-on from prepared PNGs (already at the artifact size, as TryOnImages.prepare makes them)
-    /usr/bin/python3 tools/export/reference_pipeline.py run --model models/mini-catvton \\
+    /usr/bin/python3 tools/reference/reference_pipeline.py run --model models/mini-catvton \\
         --person person.png --mask mask.png --garment garment.png --out result.png \\
         [--dtype float32] [--seed 42] [--steps 15] [--guidance 2.5] [--eta 1.0] [--threads 1]
 
     # DDIM scheduler values for the Java DdimScheduler tests
-    /usr/bin/python3 tools/export/reference_pipeline.py ddim --out vton-core/src/test/resources/ddim
+    /usr/bin/python3 tools/reference/reference_pipeline.py ddim --out vton-core/src/test/resources/ddim
 
 Conventions (all CPU, float32 outside the modules):
   image  = rgb / 127.5 - 1                       [1,3,H,W]
@@ -39,6 +39,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from catvton_common import scaled_linear_alphas_cumprod  # noqa: E402
+
 MODULES = ("vae_encoder", "unet", "vae_decoder")
 
 
@@ -54,12 +57,12 @@ class Ddim:
                  clip_sample_range: float = 1.0, **ignored):
         self.num_train_timesteps = num_train_timesteps
         if beta_schedule == "scaled_linear":
-            betas = torch.linspace(beta_start ** 0.5, beta_end ** 0.5, num_train_timesteps, dtype=torch.float32) ** 2
+            self.alphas_cumprod = scaled_linear_alphas_cumprod(beta_start, beta_end, num_train_timesteps)
         elif beta_schedule == "linear":
             betas = torch.linspace(beta_start, beta_end, num_train_timesteps, dtype=torch.float32)
+            self.alphas_cumprod = torch.cumprod(1.0 - betas, dim=0)
         else:
             raise ValueError(f"beta_schedule {beta_schedule!r} is not supported")
-        self.alphas_cumprod = torch.cumprod(1.0 - betas, dim=0)
         self.final_alpha_cumprod = torch.tensor(1.0) if set_alpha_to_one else self.alphas_cumprod[0]
         self.steps_offset = steps_offset
         self.clip_sample = clip_sample
@@ -333,7 +336,7 @@ def write_ddim_fixtures(out_dir: str) -> List[str]:
                         for eta in (0.0, 1.0):
                             cases.append(ddim_case(config, steps, eta))
         doc = {
-            "description": "diffusers DDIMScheduler values, float32, computed by tools/export/reference_pipeline.py "
+            "description": "diffusers DDIMScheduler values, float32, computed by tools/reference/reference_pipeline.py "
                            "(ddim); step() uses the fixed tensors below, variance_noise added only when eta > 0",
             "torch_version": torch.__version__,
             "shape": list(DDIM_SHAPE),

@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
-"""Exports the real CatVTON model to a catvton-torchscript artifact (DESIGN.md "Model artifact").
+"""Exports CatVTON to a catvton-torchscript artifact (DESIGN.md "Model artifact").
 
-Needs torch >= 2.0 (use 2.7.x, the libtorch DJL 0.36.0 serves with) so self-attention traces to
-the fused scaled-dot-product kernel, plus diffusers, huggingface_hub and safetensors:
+Use torch 2.7.x, the libtorch DJL 0.36.0 serves with, so self-attention traces to the fused
+scaled-dot-product kernel, plus diffusers, huggingface_hub and safetensors:
 
     pip install torch==2.7.1 diffusers==0.29.2 huggingface_hub safetensors   # CatVTON pins diffusers 0.29.2
     python tools/export/export_catvton.py --device cuda --dtype float16 bfloat16 float32 \\
         --weights mix-48k-1024 --out models/catvton-mix-48k-1024
 
+Other torch versions work with a warning; torch 1.13 (no native F.scaled_dot_product_attention)
+gets diffusers' plain AttnProcessor, the same math. Without pip (Debian's torch 1.13), --pydeps DIR
+imports DIR/pyenv.py first, which makes diffusers 0.29.2 importable from source (the project's
+shared pydeps folder; it cannot read .safetensors, so local folders need .bin files there).
+
 It loads, as CatVTON's CatVTONPipeline does,
   - the UNet of the SD-1.5 inpainting base (--base, default booksforcharlie/stable-diffusion-inpainting),
   - the VAE stabilityai/sd-vae-ft-mse (--vae),
-  - CatVTON's self-attention weights (--attn zhengchong/CatVTON, subfolder <weights>/attention),
+  - CatVTON's self-attention weights (--attn zhengchong/CatVTON, subfolder <weights>/attention:
+    model.safetensors as downloaded, or pytorch_model.bin), keyed as CatVTON's training saves them
+    (see match_attention_checkpoint),
 replaces the attention processors (cross-attention skipped: the processor hands its input back;
 self-attention: scaled-dot-product attention), wraps encoder, UNet and decoder with float32 inputs and
 outputs, traces them on --device for every --dtype, and self-checks every traced file (see
@@ -41,15 +48,20 @@ ATTENTION_WEIGHTS = {
 SCHEDULER_KEYS = tuple(ca.DEFAULT_SCHEDULER)
 
 
-def require_torch_2() -> None:
+SERVING_TORCH = (2, 7)  # DJL 0.36.0 serves with libtorch 2.7.1
+
+
+def torch_version() -> tuple:
     match = re.match(r"(\d+)\.(\d+)", torch.__version__)
-    major, minor = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-    if major < 2:
-        sys.exit(f"export_catvton.py needs torch >= 2.0 (found {torch.__version__}): CatVTON's self-attention "
-                 "uses F.scaled_dot_product_attention. Install torch 2.7.x, the version DJL 0.36.0's libtorch has.")
-    if (major, minor) != (2, 7):
-        print(f"warning: torch {torch.__version__}; the serving libtorch is 2.7.1, export with 2.7.x to match",
-              file=sys.stderr)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def check_torch_version() -> None:
+    """Warns, never stops, when the exporting torch is not the serving libtorch's 2.7.x."""
+    if torch_version() != SERVING_TORCH:
+        print(f"warning: exporting with torch {torch.__version__}; the serving libtorch is 2.7.1 (DJL 0.36.0). "
+              "TorchScript from other versions has loaded there so far (1.13 was checked), but export with "
+              "torch 2.7.x to be sure", file=sys.stderr)
 
 
 # ------------------------------------------------------------------------------- attention processors
@@ -63,61 +75,148 @@ class SkipAttnProcessor(nn.Module):
         return hidden_states
 
 
-def set_catvton_processors(unet) -> None:
-    """attn1 (self-attention) -> scaled-dot-product attention; attn2 (cross-attention) -> skip."""
-    from diffusers.models.attention_processor import AttnProcessor2_0
+def self_attention_processor():
+    """diffusers' AttnProcessor2_0 (F.scaled_dot_product_attention, traced to the fused kernel) on
+    torch >= 2.0; on older torch, which has no native scaled_dot_product_attention, diffusers' plain
+    AttnProcessor (the same math: softmax(q k^T * scale) v, as baddbmm + softmax + bmm)."""
+    from diffusers.models.attention_processor import AttnProcessor, AttnProcessor2_0
+    return AttnProcessor2_0() if torch_version() >= (2, 0) else AttnProcessor()
+
+
+def set_catvton_processors(unet, vae) -> str:
+    """UNet: attn1 (self-attention) -> scaled-dot-product attention; attn2 (cross-attention) -> skip.
+    VAE (its mid-block attention): the same self-attention processor. Returns the processor's name."""
     processors = {}
     for name in unet.attn_processors.keys():
-        processors[name] = AttnProcessor2_0() if name.endswith("attn1.processor") else SkipAttnProcessor()
+        processors[name] = self_attention_processor() if name.endswith("attn1.processor") else SkipAttnProcessor()
     unet.set_attn_processor(processors)
+    if vae.attn_processors:
+        vae.set_attn_processor(self_attention_processor())
+    return type(self_attention_processor()).__name__
 
 
-def attention_modules(unet) -> nn.ModuleList:
-    """CatVTON's trainable "attention" modules: every module whose qualified name contains "attn1",
-    in named_modules() order (the attn1 blocks and their children). The checkpoint's keys index
-    this list, so it must be built the same way."""
-    return nn.ModuleList([module for name, module in unet.named_modules() if "attn1" in name])
+# ------------------------------------------------------------------------- CatVTON's attention checkpoint
+
+ATTN_BLOCK_SUFFIX = "attn1"
+CHECKPOINT_NAMES = ("model.safetensors", "pytorch_model.bin")  # accelerate's SAFE_WEIGHTS_NAME, WEIGHTS_NAME
 
 
-def read_state_dict(folder: str) -> dict:
-    candidates = ["model.safetensors", "diffusion_pytorch_model.safetensors", "pytorch_model.bin",
-                  "diffusion_pytorch_model.bin"]
-    for name in candidates + sorted(os.listdir(folder)):
-        path = os.path.join(folder, name)
-        if not os.path.isfile(path):
-            continue
-        if name.endswith(".safetensors"):
+def read_state_dict(folder: str) -> tuple:
+    """(path, state dict) of the attention checkpoint in folder: model.safetensors (the download) or
+    pytorch_model.bin (the same tensors saved with torch.save), else the only .safetensors/.bin file."""
+    files = [n for n in CHECKPOINT_NAMES if os.path.isfile(os.path.join(folder, n))]
+    if not files:
+        files = sorted(n for n in os.listdir(folder) if n.endswith((".safetensors", ".bin")))
+        if len(files) != 1:
+            raise SystemExit(f"{folder}: expected model.safetensors or pytorch_model.bin (CatVTON's attention "
+                             f"checkpoint), found {files or 'no checkpoint'}")
+    path = os.path.join(folder, files[0])
+    if path.endswith(".safetensors"):
+        try:
             from safetensors.torch import load_file
-            return load_file(path)
-        if name.endswith(".bin"):
-            return torch.load(path, map_location="cpu")
-    raise SystemExit(f"no .safetensors or .bin checkpoint in {folder}")
+            return path, load_file(path, device="cpu")
+        except (ImportError, RuntimeError) as e:
+            raise SystemExit(f"{path}: cannot read it without the safetensors package ({e}); "
+                             "pip install safetensors") from e
+    return path, torch.load(path, map_location="cpu")
 
 
-def load_attention_weights(unet, folder: str) -> None:
-    """Loads CatVTON's attention checkpoint into the attn1 modules and checks that every parameter
-    of them was set (shared tensors may be saved once under any of their names)."""
-    modules = attention_modules(unet)
-    if not modules:
+def attention_blocks(unet) -> list:
+    """[(qualified name, module)] of every self-attention block (name ending in attn1), in named_modules() order."""
+    return [(name, module) for name, module in unet.named_modules()
+            if name.split(".")[-1] == ATTN_BLOCK_SUFFIX]
+
+
+def checkpoint_layouts(unet, blocks) -> dict:
+    """Where each block's entries start in CatVTON's list get_trainable_module(unet, "attention"):
+    every module whose qualified name contains "attn1", in named_modules() order. A block contributes
+    itself and its children (attn1, to_q, to_k, to_v, to_out, to_out.0, to_out.1 for SD-1.5), plus,
+    in CatVTON's list, its processor: CatVTON's processors are nn.Modules installed by init_adapter
+    before the list is built (8 entries per block). "legacy" is the same list without processor
+    entries (7 per block), as a processor that is not an nn.Module would give."""
+    names = [name for name, _ in unet.named_modules() if ATTN_BLOCK_SUFFIX in name
+             and not name.endswith(".processor")]
+    layouts = {"catvton": [], "legacy": []}
+    position = {"catvton": 0, "legacy": 0}
+    for block_name, _ in blocks:
+        entries = sum(1 for n in names if n == block_name or n.startswith(block_name + "."))
+        for layout, extra in (("catvton", 1), ("legacy", 0)):
+            layouts[layout].append(position[layout])
+            position[layout] += entries + extra
+    return layouts
+
+
+def match_attention_checkpoint(unet, state: dict, source: str) -> list:
+    """Maps the checkpoint's keys to the UNet's attn1 parameters by structure, not by list position
+    alone. Keys are "<index>.<parameter path inside the block>" (shared tensors saved once, under the
+    block's own entry): the keys are grouped by index, the groups ordered, group k must sit at the
+    k-th block's position in CatVTON's list (8 entries per block; the 7-per-block legacy list is
+    accepted when every index fits it) and hold exactly that block's parameter names. Anything else
+    is refused, naming the first key that does not fit. Returns [(key, parameter)]."""
+    blocks = attention_blocks(unet)
+    if not blocks:
         raise SystemExit("the UNet has no attn1 modules: not an SD-1.5 UNet?")
-    state = read_state_dict(folder)
-    own = modules.state_dict(keep_vars=True)
-    unknown = sorted(k for k in state if k not in own)
-    if unknown:
-        raise SystemExit(f"{folder}: {len(unknown)} keys do not match the UNet's attention modules, e.g. {unknown[:5]}")
-    loaded = set()
+    groups = {}
+    for key in state:
+        match = re.fullmatch(r"(\d+)\.(.+)", key)
+        if not match:
+            raise SystemExit(f"{source}: key {key!r} is not <index>.<parameter> as in CatVTON's attention "
+                             "checkpoint (e.g. '0.to_q.weight')")
+        groups.setdefault(int(match.group(1)), {})[match.group(2)] = key
+    indices = sorted(groups)
+    layouts = checkpoint_layouts(unet, blocks)
+    layout = next((name for name in ("catvton", "legacy") if indices == layouts[name]), None)
+    if layout is None:
+        expected = layouts["catvton"]
+        for k, index in enumerate(indices):
+            if k >= len(expected) or index != expected[k]:
+                first = sorted(groups[index].values())[0]
+                want = (f"index {expected[k]} (block {k}, {blocks[k][0]})" if k < len(expected)
+                        else f"no more than {len(expected)} blocks")
+                raise SystemExit(
+                    f"{source}: key {first!r} does not fit CatVTON's attention layout: expected {want}; "
+                    f"the {len(blocks)} attn1 blocks start at indices {expected[:4]}... (8 entries per block: "
+                    "the block, to_q, to_k, to_v, to_out, to_out.0, to_out.1, processor)")
+        k = len(indices)
+        raise SystemExit(f"{source}: no value for block {k} ({blocks[k][0]}): expected keys "
+                         f"'{expected[k]}.to_q.weight', ...; the checkpoint has {len(indices)} of {len(blocks)} blocks")
+    pairs = []
+    for k, (index, (block_name, block)) in enumerate(zip(indices, blocks)):
+        params = dict(block.named_parameters())
+        got = groups[index]
+        for rel in sorted(got):
+            if rel not in params:
+                raise SystemExit(f"{source}: key {got[rel]!r} is not a parameter of block {k} ({block_name}); "
+                                 f"expected {sorted(f'{index}.{p}' for p in params)}")
+        for rel in params:
+            if rel not in got:
+                raise SystemExit(f"{source}: no value for {block_name}.{rel}: expected key '{index}.{rel}'")
+            value, target = state[got[rel]], params[rel]
+            if tuple(value.shape) != tuple(target.shape):
+                raise SystemExit(f"{source}: {got[rel]} has shape {tuple(value.shape)}, "
+                                 f"{block_name}.{rel} {tuple(target.shape)}")
+            pairs.append((got[rel], target))
+    print(f"attention checkpoint {source}: {layout} layout ({'8' if layout == 'catvton' else '7'} entries "
+          f"per block), {len(blocks)} attn1 blocks")
+    return pairs
+
+
+def load_attention_weights(unet, folder: str) -> int:
+    """Loads CatVTON's attention checkpoint into the attn1 parameters; every one receives exactly one
+    value. Returns the number of tensors loaded."""
+    source, state = read_state_dict(folder)
+    pairs = match_attention_checkpoint(unet, state, source)
+    targets = [id(p) for _, p in pairs]
+    own = {id(p) for _, block in attention_blocks(unet) for p in block.parameters()}
+    if len(set(targets)) != len(targets) or set(targets) != own:
+        raise SystemExit(f"{source}: {len(own)} attn1 parameters, {len(set(targets))} of them given values "
+                         f"by {len(targets)} keys")
     with torch.no_grad():
-        for key, value in state.items():
-            target = own[key]
-            if target.shape != value.shape:
-                raise SystemExit(f"{folder}: {key} has shape {tuple(value.shape)}, the UNet {tuple(target.shape)}")
-            target.copy_(value.to(dtype=target.dtype))
-            loaded.add(id(target))
-    missing = [name for name, p in modules.named_parameters() if id(p) not in loaded]
-    if missing:
-        raise SystemExit(f"{folder}: no value for {len(missing)} attention parameters, e.g. {missing[:5]}")
-    print(f"loaded {len(state)} tensors into {sum(1 for n, _ in unet.named_modules() if n.endswith('attn1'))} "
-          f"self-attention blocks from {folder}")
+        for key, target in pairs:
+            target.copy_(state[key].to(dtype=target.dtype))
+    print(f"loaded {len(pairs)} tensors ({sum(p.numel() for _, p in pairs):,} values) into "
+          f"{len(attention_blocks(unet))} self-attention blocks")
+    return len(pairs)
 
 
 def attention_folder(attn: str, weights: str, cache_dir=None) -> str:
@@ -182,7 +281,7 @@ def load_modules(args) -> tuple:
     vae = AutoencoderKL.from_pretrained(args.vae, torch_dtype=torch.float32, cache_dir=args.cache_dir)
     if abs(vae.config.scaling_factor - ca.SCALING_FACTOR) > 1e-9:
         raise SystemExit(f"VAE scaling_factor {vae.config.scaling_factor}, the artifact format fixes {ca.SCALING_FACTOR}")
-    set_catvton_processors(unet)
+    print(f"self-attention processor: {set_catvton_processors(unet, vae)} (torch {torch.__version__})")
     load_attention_weights(unet, attention_folder(args.attn, args.weights, args.cache_dir))
     scheduler = DDIMScheduler.from_pretrained(args.base, subfolder="scheduler", cache_dir=args.cache_dir).config
     block = {key: scheduler[key] for key in SCHEDULER_KEYS}
@@ -217,6 +316,8 @@ def main(argv=None) -> int:
     parser.add_argument("--vae", default="stabilityai/sd-vae-ft-mse", help="VAE repository or folder")
     parser.add_argument("--attn", default="zhengchong/CatVTON", help="CatVTON repository or folder")
     parser.add_argument("--cache-dir", help="Hugging Face cache folder")
+    parser.add_argument("--pydeps", metavar="DIR",
+                        help="import DIR/pyenv.py before diffusers (diffusers from source on machines without pip)")
     parser.add_argument("--check-size", type=parse_size, action="append",
                         help="extra WIDTHxHEIGHT for the self-check (default 384x512); repeatable")
     parser.add_argument("--check-batches", type=int, nargs="+", default=[1, 2],
@@ -225,7 +326,10 @@ def main(argv=None) -> int:
                         help="skip comparing float16/bfloat16 variants with the float32 model")
     args = parser.parse_args(argv)
 
-    require_torch_2()
+    if args.pydeps:
+        sys.path.insert(0, os.path.abspath(args.pydeps))
+        import pyenv  # noqa: F401
+    check_torch_version()
     dtypes = args.dtype or (["float16"] if args.device == "cuda" else ["float32"])
     try:
         variants = ca.parse_variants(args.device, dtypes)

@@ -1,6 +1,7 @@
 package io.omoib.vton.benchmarks;
 
 import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.PipelineInput;
 import io.omoib.vton.pipeline.RunTimings;
 import io.omoib.vton.pipeline.StepListener;
 import io.omoib.vton.pipeline.TryOnParameters;
@@ -8,7 +9,6 @@ import io.omoib.vton.preprocess.TryOnImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /** A pipeline run as the benchmarks time it: 768x1024 images, 15 steps, guidance 2.5, eta 1, seeds 42, 43, ... */
@@ -16,15 +16,13 @@ final class PipelineWork {
     static final int STEPS = 15;
 
     private final CatVTONPipeline pipeline;
-    private final List<TryOnImages> images;
-    private final List<TryOnParameters> parameters = new ArrayList<>();
+    private final List<PipelineInput> inputs = new ArrayList<>();
     private RunTimings lastTimings;
 
     PipelineWork(Path modelDirectory, TryOnImages prepared, int batch) {
         this.pipeline = CatVTONPipeline.builder().modelDirectory(modelDirectory).build();
-        this.images = Collections.nCopies(batch, prepared);
         for (int i = 0; i < batch; i++) {
-            parameters.add(TryOnParameters.builder().steps(STEPS).seed(42 + i).build());
+            inputs.add(new PipelineInput(prepared, TryOnParameters.builder().steps(STEPS).seed(42 + i).build()));
         }
     }
 
@@ -42,16 +40,7 @@ final class PipelineWork {
 
     /** Runs the batch once and keeps its timings. */
     void run() {
-        pipeline.runBatch(images, parameters, new StepListener() {
-            @Override
-            public void onStep(int step, int steps) {
-            }
-
-            @Override
-            public void onFinished(RunTimings timings) {
-                lastTimings = timings;
-            }
-        });
+        lastTimings = pipeline.runBatch(inputs, StepListener.NONE).timings();
     }
 
     RunTimings lastTimings() {

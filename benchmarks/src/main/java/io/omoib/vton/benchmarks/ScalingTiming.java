@@ -1,6 +1,7 @@
 package io.omoib.vton.benchmarks;
 
 import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.PipelineInput;
 import io.omoib.vton.pipeline.StepListener;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -41,17 +41,16 @@ public final class ScalingTiming {
         TryOnImages prepared = TryOnImages.prepare(RgbImage.filled(1200, 1600, 90, 120, 150),
                 RgbImage.filled(1200, 1600, 255, 255, 255), RgbImage.filled(900, 1100, 200, 20, 20), null,
                 ClothType.UPPER, width, height);
-        List<TryOnParameters> parameters = new ArrayList<>();
+        List<PipelineInput> inputs = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
-            parameters.add(TryOnParameters.builder().steps(steps).seed(42 + i).build());
+            inputs.add(new PipelineInput(prepared, TryOnParameters.builder().steps(steps).seed(42 + i).build()));
         }
-        List<TryOnImages> images = Collections.nCopies(batch, prepared);
         try (CatVTONPipeline pipeline = CatVTONPipeline.builder().modelDirectory(Path.of(args[0])).build()) {
-            pipeline.runBatch(images, parameters, StepListener.NONE);
+            pipeline.runBatch(inputs, StepListener.NONE);
             double[] ms = new double[iterations];
             for (int i = 0; i < iterations; i++) {
                 long started = System.nanoTime();
-                pipeline.runBatch(images, parameters, StepListener.NONE);
+                pipeline.runBatch(inputs, StepListener.NONE);
                 ms[i] = (System.nanoTime() - started) / 1e6;
             }
             Arrays.sort(ms);

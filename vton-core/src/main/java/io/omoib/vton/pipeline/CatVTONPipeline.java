@@ -1,7 +1,6 @@
 package io.omoib.vton.pipeline;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
@@ -10,16 +9,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
-import ai.djl.repository.zoo.ZooModel;
-import ai.djl.training.ParameterStore;
-import ai.djl.translate.NoopTranslator;
 import io.omoib.vton.preprocess.ClothType;
 import io.omoib.vton.preprocess.Repaint;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,19 +28,18 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The pipeline owns the loop, as diffusers' pipelines do; {@link DdimScheduler} does the sampler
  * arithmetic and the three TorchScript modules of a {@link ModelArtifact} variant do the networks.
- * The math follows CatVTON's {@code __call__} (see {@code tools/export/reference_pipeline.py}, which the
- * tests compare against): images to {@code [-1, 1]}, the masked person and the garment encoded to
+ * The math follows CatVTON's {@code __call__} (docs/ARCHITECTURE.md "Pipeline math"; the tests compare
+ * with CatVTON's own pipeline and with {@code tools/reference/reference_pipeline.py}): images to {@code [-1, 1]}, the masked person and the garment encoded to
  * latents {@code [B,4,H/8,W/8]} and stacked along the height, the mask downsampled by nearest
  * neighbour, classifier-free guidance with a zeroed garment as the unconditional input, DDIM, the
  * person half decoded.
  *
  * <p>Random numbers: every request draws from the PyTorch CPU generator seeded with its own seed, in a
- * fixed order (masked-person latent, garment latent, initial noise, then one draw per step when
- * {@code eta > 0}), all up front and under one process-wide lock, so a request gives the same image
- * alone or in a batch, on any thread.
+ * fixed order, all up front and under one process-wide lock ({@link SeededNoise}), so a request gives
+ * the same image alone or in a batch, on any thread.
  *
  * <p>Batches: {@link #runBatch} shares one denoising loop among requests of the same size, steps,
- * guidance and eta. By default the modules still see one request at a time, because libtorch's
+ * guidance and eta, and returns the images with the run's timings. By default the modules still see one request at a time, because libtorch's
  * kernels round differently with the batch size; see {@link Builder#bitExactBatches(boolean)}.
  *
  * <p>Thread safety: one pipeline serves any number of threads; runs are serialised by a fair lock
@@ -58,21 +50,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * native memory is returned as soon as a step or a run ends. Close the pipeline to unload the models.
  */
 public final class CatVTONPipeline implements AutoCloseable {
-    /** PyTorch's CPU generator is global to the process: draws for one request must not interleave. */
-    private static final Object RANDOM_LOCK = new Object();
-
     private final ModelArtifact artifact;
     private final ModelArtifact.Variant variant;
     private final Device device;
     private final TryOnParameters defaults;
     private final NDManager manager;
-    private final ZooModel<NDList, NDList> encoder;
-    private final ZooModel<NDList, NDList> unet;
-    private final ZooModel<NDList, NDList> decoder;
-    private final ParameterStore parameters;
-    private final boolean bitExactBatches;
-    /** Time inside module calls during the current run; runs are serialised by {@link #lock}. */
-    private long moduleNanos;
+    private final TorchModules modules;
     private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
 
@@ -80,7 +63,6 @@ public final class CatVTONPipeline implements AutoCloseable {
         this.artifact = artifact;
         this.device = b.device;
         this.defaults = b.defaults;
-        this.bitExactBatches = b.bitExactBatches;
         this.variant = artifact.variant(device.getDeviceType(), b.weightDtype);
         if (b.verifyChecksums) {
             artifact.verifyChecksums(variant);
@@ -88,49 +70,24 @@ public final class CatVTONPipeline implements AutoCloseable {
         Engine engine = Engine.getEngine("PyTorch");
         if (device.isGpu() && device.getDeviceId() >= engine.getGpuCount()) {
             throw new IllegalArgumentException("device " + device + " is not available: the PyTorch engine sees "
-                    + engine.getGpuCount() + " GPU(s); see DESIGN.md \"Running on a GPU\" for the CUDA libtorch setup");
+                    + engine.getGpuCount() + " GPU(s); see README \"Using a real model and a GPU\" for the CUDA"
+                    + " libtorch setup");
         }
         if (b.useTf32) {
             Tf32.enable();
         }
         this.manager = engine.newBaseManager(device);
-        List<ZooModel<NDList, NDList>> loaded = new ArrayList<>();
         try {
-            this.encoder = load(variant.vaeEncoder(), loaded);
-            this.unet = load(variant.unet(), loaded);
-            this.decoder = load(variant.vaeDecoder(), loaded);
+            this.modules = TorchModules.load(variant, device, manager, b.bitExactBatches);
         } catch (RuntimeException e) {
-            loaded.forEach(ZooModel::close);
             manager.close();
             throw e;
         }
-        this.parameters = new ParameterStore(manager, false);
     }
 
     /** @return a builder; only the model directory is required */
     public static Builder builder() {
         return new Builder();
-    }
-
-    private ZooModel<NDList, NDList> load(Path file, List<ZooModel<NDList, NDList>> loaded) {
-        String fileName = file.getFileName().toString();
-        Criteria<NDList, NDList> criteria = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optModelPath(file.getParent())
-                .optModelName(fileName.endsWith(".pt") ? fileName.substring(0, fileName.length() - 3) : fileName)
-                .optEngine("PyTorch")
-                .optDevice(device)
-                .optTranslator(new NoopTranslator())
-                .optOption("mapLocation", "true")
-                .build();
-        try {
-            ZooModel<NDList, NDList> model = criteria.loadModel();
-            loaded.add(model);
-            return model;
-        } catch (ModelNotFoundException | MalformedModelException | IOException | EngineException e) {
-            throw new ModelArtifactException("cannot load " + file + " as TorchScript on " + device + ": "
-                    + e.getMessage() + "; the file is damaged or was exported for another device or PyTorch", e);
-        }
     }
 
     /** @return the model artifact this pipeline runs */
@@ -171,7 +128,7 @@ public final class CatVTONPipeline implements AutoCloseable {
      * @return the person wearing the garment, the images' size
      */
     public RgbImage run(TryOnImages images, TryOnParameters parameters) {
-        return runBatch(List.of(images), List.of(parameters), StepListener.NONE).get(0);
+        return runBatch(List.of(new PipelineInput(images, parameters)), StepListener.NONE).image();
     }
 
     /**
@@ -196,16 +153,17 @@ public final class CatVTONPipeline implements AutoCloseable {
      * Runs several try-ons as one batch: the modules see them together, each keeps its own seed, so
      * each result equals what a run alone gives.
      *
-     * @param images prepared images, all of one size
-     * @param parameters one per image; all with the same steps, guidance and eta
-     * @param listener told after each step and, with the run's timings, at the end
-     * @return one result per image, in order
-     * @throws IllegalArgumentException if sizes or parameters cannot share a batch
+     * @param inputs prepared images, all of one size, each with its parameters; all with the same
+     *     steps, guidance and eta
+     * @param listener told after each step
+     * @return one image per input, in order, and the run's timings
+     * @throws IllegalArgumentException if the inputs cannot share a batch
+     * @throws InvalidParameterException if the size or step count is not one the model supports
      * @throws CancellationException if the thread is interrupted
      * @throws InferenceException if a module fails or produces NaN or infinite values
      */
-    public List<RgbImage> runBatch(List<TryOnImages> images, List<TryOnParameters> parameters, StepListener listener) {
-        checkBatch(images, parameters);
+    public PipelineOutput runBatch(List<PipelineInput> inputs, StepListener listener) {
+        checkBatch(inputs);
         Objects.requireNonNull(listener, "listener");
         try {
             lock.lockInterruptibly();
@@ -218,7 +176,7 @@ public final class CatVTONPipeline implements AutoCloseable {
                 throw new IllegalStateException("the pipeline is closed");
             }
             try (NDManager request = manager.newSubManager()) {
-                return denoise(request, images, parameters, listener);
+                return denoise(request, inputs, listener);
             } catch (EngineException e) {
                 throw new InferenceException("the PyTorch engine failed: " + e.getMessage(), e);
             }
@@ -227,55 +185,51 @@ public final class CatVTONPipeline implements AutoCloseable {
         }
     }
 
-    private void checkBatch(List<TryOnImages> images, List<TryOnParameters> parameters) {
-        if (images.isEmpty() || images.size() != parameters.size()) {
-            throw new IllegalArgumentException("a batch needs one parameter set per image and at least one image, got "
-                    + images.size() + " images and " + parameters.size() + " parameter sets");
+    private void checkBatch(List<PipelineInput> inputs) {
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("a batch needs at least one input");
         }
-        TryOnImages first = images.get(0);
-        artifact.checkSize(first.width(), first.height());
-        TryOnParameters p0 = parameters.get(0);
-        if (p0.steps() > artifact.scheduler().numTrainTimesteps()) {
-            throw new IllegalArgumentException("steps must be at most " + artifact.scheduler().numTrainTimesteps()
-                    + " for this model, got " + p0.steps());
-        }
-        for (int i = 1; i < images.size(); i++) {
-            if (images.get(i).width() != first.width() || images.get(i).height() != first.height()) {
-                throw new IllegalArgumentException("a batch needs images of one size: " + first + " and " + images.get(i));
+        PipelineInput first = inputs.get(0);
+        artifact.checkSize(first.images().width(), first.images().height());
+        artifact.scheduler().schedule(first.parameters().steps());
+        for (PipelineInput other : inputs.subList(1, inputs.size())) {
+            if (other.images().width() != first.images().width() || other.images().height() != first.images().height()) {
+                throw new IllegalArgumentException("a batch needs images of one size: " + first.images() + " and "
+                        + other.images());
             }
-            if (!parameters.get(i).batchesWith(p0)) {
+            if (!other.parameters().batchesWith(first.parameters())) {
                 throw new IllegalArgumentException("a batch needs the same steps, guidance and eta: "
-                        + p0 + " and " + parameters.get(i));
+                        + first.parameters() + " and " + other.parameters());
             }
         }
     }
 
-    private List<RgbImage> denoise(NDManager request, List<TryOnImages> images, List<TryOnParameters> parameters,
-                                   StepListener listener) {
+    private PipelineOutput denoise(NDManager request, List<PipelineInput> inputs, StepListener listener) {
         long started = System.nanoTime();
-        moduleNanos = 0;
-        int batch = images.size();
-        int height = images.get(0).height();
-        int width = images.get(0).width();
+        modules.takeModuleNanos();
+        int batch = inputs.size();
+        int height = inputs.get(0).images().height();
+        int width = inputs.get(0).images().width();
         int h = height / 8;
         int w = width / 8;
-        TryOnParameters p = parameters.get(0);
+        TryOnParameters p = inputs.get(0).parameters();
         DdimScheduler.Schedule schedule = artifact.scheduler().schedule(p.steps());
-        Noise noise = drawNoise(request, parameters, h, w, p.eta() > 0 ? p.steps() : 0);
+        SeededNoise noise = SeededNoise.draw(request, inputs.stream().map(in -> in.parameters().seed()).toList(),
+                h, w, p.eta() > 0 ? p.steps() : 0);
 
         int plane = width * height;
         ByteBuffer maskedPixels = ImageTensors.floats(batch * 3 * plane);
         ByteBuffer garmentPixels = ImageTensors.floats(batch * 3 * plane);
         ByteBuffer maskPixels = ImageTensors.floats(batch * h * w);
         for (int b = 0; b < batch; b++) {
-            TryOnImages in = images.get(b);
+            TryOnImages in = inputs.get(b).images();
             ImageTensors.unitChw(in.person(), in.mask(), maskedPixels.asFloatBuffer(), b * 3 * plane);
             ImageTensors.unitChw(in.garment(), null, garmentPixels.asFloatBuffer(), b * 3 * plane);
             ImageTensors.latentMask(in.mask(), maskPixels.asFloatBuffer(), b * h * w);
         }
         Shape imageShape = new Shape(batch, 3, height, width);
-        NDArray maskedLatent = encode(request.create(maskedPixels, imageShape, DataType.FLOAT32), noise.maskedPerson);
-        NDArray garmentLatent = encode(request.create(garmentPixels, imageShape, DataType.FLOAT32), noise.garment);
+        NDArray maskedLatent = encode(request.create(maskedPixels, imageShape, DataType.FLOAT32), noise.maskedPerson());
+        NDArray garmentLatent = encode(request.create(garmentPixels, imageShape, DataType.FLOAT32), noise.garment());
         NDArray maskLatent = request.create(maskPixels, new Shape(batch, 1, h, w), DataType.FLOAT32);
 
         NDArray maskedConcat = maskedLatent.concat(garmentLatent, 2);
@@ -286,7 +240,7 @@ public final class CatVTONPipeline implements AutoCloseable {
             maskConcat = maskConcat.concat(maskConcat, 0);
         }
         long encoded = System.nanoTime();
-        NDArray latents = noise.initial;
+        NDArray latents = noise.initial();
         for (int i = 0; i < schedule.size(); i++) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("try-on cancelled after " + i + " of " + schedule.size() + " steps");
@@ -298,25 +252,24 @@ public final class CatVTONPipeline implements AutoCloseable {
                 NDArray unetInput = NDArrays.concat(new NDList(modelInput, maskConcat, maskedConcat), 1);
                 long[] timesteps = new long[(int) unetInput.getShape().get(0)];
                 Arrays.fill(timesteps, schedule.timestep(i));
-                NDArray predicted = unet(unetInput, step.create(timesteps), batch, guided);
+                NDArray predicted = modules.unet(unetInput, step.create(timesteps), batch, guided);
                 if (guided) {
                     NDArray unconditional = predicted.get("0:" + batch);
                     NDArray conditional = predicted.get(batch + ":");
                     predicted = unconditional.add(conditional.sub(unconditional).mul(p.guidance()));
                 }
-                NDArray varianceNoise = noise.perStep.isEmpty() ? null : noise.perStep.get(i);
+                NDArray varianceNoise = noise.perStep().isEmpty() ? null : noise.perStep().get(i);
                 latents = schedule.step(i, predicted, latents, p.eta(), varianceNoise);
                 latents.attach(request);
             }
-            if (previous != noise.initial) {
+            if (previous != noise.initial()) {
                 previous.close();
             }
             listener.onStep(i + 1, schedule.size());
         }
         long denoised = System.nanoTime();
         NDArray personLatent = latents.get(":, :, 0:" + h + ", :").mul((float) (1.0 / artifact.scalingFactor()));
-        float[] decoded = perRequest(decoder, "VAE decoder", personLatent, batch)
-                .toDevice(Device.cpu(), false).toFloatArray();
+        float[] decoded = modules.decode(personLatent).toDevice(Device.cpu(), false).toFloatArray();
         List<RgbImage> results = new ArrayList<>(batch);
         for (int b = 0; b < batch; b++) {
             RgbImage result = ImageTensors.toImage(decoded, b * 3 * plane, width, height);
@@ -324,116 +277,27 @@ public final class CatVTONPipeline implements AutoCloseable {
                 throw new InferenceException("the VAE decoder produced NaN or infinite values (variant " + variant.id()
                         + "); float16 can overflow: try the float32 or bfloat16 variant");
             }
-            TryOnImages in = images.get(b);
-            results.add(parameters.get(b).repaint() ? Repaint.apply(in.person(), in.mask(), result) : result);
+            PipelineInput in = inputs.get(b);
+            results.add(in.parameters().repaint()
+                    ? Repaint.apply(in.images().person(), in.images().mask(), result) : result);
         }
         long finished = System.nanoTime();
-        listener.onFinished(new RunTimings(encoded - started, denoised - encoded, finished - denoised,
-                moduleNanos, finished - started));
-        return results;
+        return new PipelineOutput(results, new RunTimings(encoded - started, denoised - encoded, finished - denoised,
+                modules.takeModuleNanos(), finished - started));
     }
 
     /** {@code (mean + exp(0.5 * clamp(logvar, -30, 20)) * eps) * scaling_factor} of the encoder's moments. */
     private NDArray encode(NDArray image, NDArray eps) {
-        NDArray moments = perRequest(encoder, "VAE encoder", image, (int) image.getShape().get(0));
+        NDArray moments = modules.encode(image);
         NDArray mean = moments.get(":, 0:4");
         NDArray logvar = moments.get(":, 4:8").clip(-30f, 20f);
         NDArray std = logvar.mul(0.5f).exp();
         return mean.add(std.mul(eps)).mul(artifact.scalingFactor());
     }
 
-    /**
-     * The UNet on {@code [N,9,2h,w]}: {@code N = batch}, or {@code 2 * batch} with guidance, laid out
-     * {@code [uncond_1..uncond_B, cond_1..cond_B]}. With bit-exact batches each request's rows go
-     * through alone, in the order a run alone uses.
-     */
-    private NDArray unet(NDArray input, NDArray timesteps, int batch, boolean guided) {
-        if (!bitExactBatches || batch == 1) {
-            return forward(unet, "UNet", input, timesteps);
-        }
-        NDManager m = input.getManager();
-        int rows = guided ? 2 : 1;
-        NDList outputs = new NDList();
-        for (int b = 0; b < batch; b++) {
-            long[] index = guided ? new long[] {b, batch + b} : new long[] {b};
-            NDArray selector = m.create(index);
-            outputs.add(forward(unet, "UNet", input.get(selector), timesteps.get("0:" + rows)));
-        }
-        if (!guided) {
-            return NDArrays.concat(outputs, 0);
-        }
-        NDList ordered = new NDList();
-        for (NDArray out : outputs) {
-            ordered.add(out.get("0:1"));
-        }
-        for (NDArray out : outputs) {
-            ordered.add(out.get("1:2"));
-        }
-        return NDArrays.concat(ordered, 0);
-    }
-
-    /** A module on a batch: in one call, or with bit-exact batches one request at a time. */
-    private NDArray perRequest(ZooModel<NDList, NDList> model, String what, NDArray input, int batch) {
-        if (!bitExactBatches || batch == 1) {
-            return forward(model, what, input);
-        }
-        NDList outputs = new NDList();
-        for (int b = 0; b < batch; b++) {
-            outputs.add(forward(model, what, input.get(b + ":" + (b + 1))));
-        }
-        return NDArrays.concat(outputs, 0);
-    }
-
-    private NDArray forward(ZooModel<NDList, NDList> model, String what, NDArray... inputs) {
-        long start = System.nanoTime();
-        NDList out = model.getBlock().forward(parameters, new NDList(inputs), false);
-        moduleNanos += System.nanoTime() - start;
-        if (out.isEmpty()) {
-            throw new InferenceException("the " + what + " returned nothing; the artifact's " + what + " is broken");
-        }
-        return out.singletonOrThrow();
-    }
-
-    /** Every random number of a batch, drawn per request from its own seed, in DESIGN.md's order. */
-    private Noise drawNoise(NDManager request, List<TryOnParameters> parameters, int h, int w, int stepDraws) {
-        List<NDArray> masked = new ArrayList<>();
-        List<NDArray> garments = new ArrayList<>();
-        List<NDArray> initial = new ArrayList<>();
-        List<List<NDArray>> perStep = new ArrayList<>();
-        for (int s = 0; s < stepDraws; s++) {
-            perStep.add(new ArrayList<>());
-        }
-        Shape latent = new Shape(1, 4, h, w);
-        Shape stacked = new Shape(1, 4, 2L * h, w);
-        try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            synchronized (RANDOM_LOCK) {
-                for (TryOnParameters p : parameters) {
-                    cpu.getEngine().setRandomSeed(p.seed());
-                    masked.add(cpu.randomNormal(latent));
-                    garments.add(cpu.randomNormal(latent));
-                    initial.add(cpu.randomNormal(stacked));
-                    for (int s = 0; s < stepDraws; s++) {
-                        perStep.get(s).add(cpu.randomNormal(stacked));
-                    }
-                }
-            }
-            List<NDArray> steps = new ArrayList<>();
-            for (List<NDArray> draws : perStep) {
-                steps.add(onDevice(request, draws));
-            }
-            return new Noise(onDevice(request, masked), onDevice(request, garments), onDevice(request, initial), steps);
-        }
-    }
-
-    /** Concatenates per-request draws along the batch and moves them to the pipeline's device and manager. */
-    private NDArray onDevice(NDManager request, List<NDArray> draws) {
-        NDArray joined = draws.size() == 1 ? draws.get(0) : NDArrays.concat(new NDList(draws), 0);
-        NDArray moved = joined.toDevice(device, false);
-        moved.attach(request);
-        return moved;
-    }
-
-    private record Noise(NDArray maskedPerson, NDArray garment, NDArray initial, List<NDArray> perStep) {
+    /** @return native arrays held by the pipeline's manager and its sub-managers now: 0 between runs */
+    int liveArrays() {
+        return manager.getManagedArrays().size();
     }
 
     /** Unloads the models and frees their memory; waits for a run in progress to finish. */
@@ -445,9 +309,7 @@ public final class CatVTONPipeline implements AutoCloseable {
                 return;
             }
             closed = true;
-            encoder.close();
-            unet.close();
-            decoder.close();
+            modules.close();
             manager.close();
         } finally {
             lock.unlock();

@@ -1,8 +1,15 @@
 package io.omoib.vton.pipeline;
 
 import ai.djl.ndarray.NDArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import io.omoib.vton.pipeline.InvalidParameterException.Parameter;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
 
 /**
  * The DDIM sampler, exact to diffusers' {@code DDIMScheduler}: the same beta schedules, timestep
@@ -67,6 +74,40 @@ public final class DdimScheduler {
         return new Builder();
     }
 
+    /**
+     * Builds the scheduler from a diffusers scheduler config ({@code scheduler_config.json}, or the
+     * {@code scheduler} block of {@code catvton.json}) as {@code DDIMScheduler.from_config} does: a key
+     * that is absent takes {@code DDIMScheduler}'s default ({@code num_train_timesteps} 1000,
+     * {@code beta_start} 0.0001, {@code beta_end} 0.02, {@code beta_schedule} linear,
+     * {@code clip_sample} true, {@code clip_sample_range} 1, {@code set_alpha_to_one} true,
+     * {@code steps_offset} 0, {@code prediction_type} epsilon, {@code timestep_spacing} leading), and
+     * keys of other schedulers ({@code _class_name}, PNDM's {@code skip_prk_steps}, ...) are ignored.
+     * Settings this scheduler does not implement ({@code trained_betas}, {@code thresholding},
+     * {@code rescale_betas_zero_snr}) are refused unless they are off.
+     *
+     * @param config the JSON object
+     * @return the scheduler
+     * @throws IllegalArgumentException naming the first key whose value is malformed or unsupported
+     */
+    public static DdimScheduler fromConfig(JsonObject config) {
+        Builder b = new Builder();
+        ConfigReader read = new ConfigReader(config);
+        read.integer("num_train_timesteps").ifPresent(b::numTrainTimesteps);
+        read.number("beta_start").ifPresent(b::betaStart);
+        read.number("beta_end").ifPresent(b::betaEnd);
+        read.choice("beta_schedule", BetaSchedule.class).ifPresent(b::betaSchedule);
+        read.bool("clip_sample").ifPresent(b::clipSample);
+        read.number("clip_sample_range").ifPresent(v -> b.clipSampleRange((float) v));
+        read.bool("set_alpha_to_one").ifPresent(b::setAlphaToOne);
+        read.integer("steps_offset").ifPresent(b::stepsOffset);
+        read.choice("prediction_type", PredictionType.class).ifPresent(b::predictionType);
+        read.choice("timestep_spacing", TimestepSpacing.class).ifPresent(b::timestepSpacing);
+        read.off("trained_betas");
+        read.off("thresholding");
+        read.off("rescale_betas_zero_snr");
+        return b.build();
+    }
+
     /** @return {@code alphas_cumprod}, one per training timestep */
     public float[] alphasCumprod() {
         return alphasCumprod.clone();
@@ -102,11 +143,12 @@ public final class DdimScheduler {
      *
      * @param steps number of inference steps, 1 to {@link #numTrainTimesteps()}
      * @return the plan
-     * @throws IllegalArgumentException if {@code steps} is out of range
+     * @throws InvalidParameterException if {@code steps} is out of range
      */
     public Schedule schedule(int steps) {
         if (steps < 1 || steps > config.numTrainTimesteps) {
-            throw new IllegalArgumentException("steps must be between 1 and " + config.numTrainTimesteps
+            throw new InvalidParameterException(Parameter.STEPS,
+                    "steps must be between 1 and " + config.numTrainTimesteps
                     + " (the model's training timesteps), got " + steps);
         }
         int n = config.numTrainTimesteps;
@@ -135,8 +177,8 @@ public final class DdimScheduler {
         }
         for (int t : timesteps) {
             if (t < 0 || t >= n) {
-                throw new IllegalArgumentException("steps_offset " + config.stepsOffset + " with " + steps
-                        + " steps gives timestep " + t + ", outside 0.." + (n - 1));
+                throw new InvalidParameterException(Parameter.STEPS, "steps_offset " + config.stepsOffset + " with "
+                        + steps + " steps gives timestep " + t + ", outside 0.." + (n - 1) + "; use fewer steps");
             }
         }
         return new Schedule(timesteps, n / steps);
@@ -404,6 +446,85 @@ public final class DdimScheduler {
                             + " timestep_spacing=%s", numTrainTimesteps, betaStart, betaEnd,
                     betaSchedule.name().toLowerCase(Locale.ROOT), clipSample, setAlphaToOne, stepsOffset,
                     predictionType.name().toLowerCase(Locale.ROOT), timestepSpacing.name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /** Reads typed values of a diffusers config, naming the key and what it holds when one is malformed. */
+    private record ConfigReader(JsonObject config) {
+        private JsonPrimitive primitive(String key) {
+            JsonElement e = config.get(key);
+            if (e == null || e.isJsonNull()) {
+                return null;
+            }
+            if (!e.isJsonPrimitive()) {
+                throw malformed(key, e, "a single value");
+            }
+            return e.getAsJsonPrimitive();
+        }
+
+        OptionalDouble number(String key) {
+            JsonPrimitive p = primitive(key);
+            if (p == null) {
+                return OptionalDouble.empty();
+            }
+            if (!p.isNumber() || !Double.isFinite(p.getAsDouble())) {
+                throw malformed(key, p, "a number");
+            }
+            return OptionalDouble.of(p.getAsDouble());
+        }
+
+        OptionalInt integer(String key) {
+            OptionalDouble value = number(key);
+            if (value.isEmpty()) {
+                return OptionalInt.empty();
+            }
+            double d = value.getAsDouble();
+            if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
+                throw malformed(key, config.get(key), "a whole number");
+            }
+            return OptionalInt.of((int) d);
+        }
+
+        Optional<Boolean> bool(String key) {
+            JsonPrimitive p = primitive(key);
+            if (p == null) {
+                return Optional.empty();
+            }
+            if (!p.isBoolean()) {
+                throw malformed(key, p, "true or false");
+            }
+            return Optional.of(p.getAsBoolean());
+        }
+
+        <E extends Enum<E>> Optional<E> choice(String key, Class<E> type) {
+            JsonPrimitive p = primitive(key);
+            if (p == null) {
+                return Optional.empty();
+            }
+            for (E value : type.getEnumConstants()) {
+                if (p.isString() && value.name().equalsIgnoreCase(p.getAsString())) {
+                    return Optional.of(value);
+                }
+            }
+            StringBuilder accepted = new StringBuilder();
+            for (E value : type.getEnumConstants()) {
+                accepted.append(accepted.length() == 0 ? "" : ", ").append(value.name().toLowerCase(Locale.ROOT));
+            }
+            throw malformed(key, p, "one of " + accepted);
+        }
+
+        /** A setting this scheduler does not implement: accepted only when absent, null or false. */
+        void off(String key) {
+            JsonElement e = config.get(key);
+            if (e != null && !e.isJsonNull() && !(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean()
+                    && !e.getAsBoolean())) {
+                throw new IllegalArgumentException("scheduler setting " + key + " = " + e
+                        + " is not supported by the Java DDIM scheduler; export with " + key + " off");
+            }
+        }
+
+        private static IllegalArgumentException malformed(String key, JsonElement value, String expected) {
+            return new IllegalArgumentException("scheduler setting " + key + " must be " + expected + ", got " + value);
         }
     }
 }

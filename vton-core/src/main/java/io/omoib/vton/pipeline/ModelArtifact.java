@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import io.omoib.vton.pipeline.InvalidParameterException.Parameter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -170,7 +170,7 @@ public final class ModelArtifact {
      *
      * @param imageWidth width in pixels
      * @param imageHeight height in pixels
-     * @throws IllegalArgumentException naming the sizes the artifact accepts
+     * @throws InvalidParameterException naming the sizes the artifact accepts
      */
     public void checkSize(int imageWidth, int imageHeight) {
         for (int[] size : sizes) {
@@ -178,7 +178,7 @@ public final class ModelArtifact {
                 return;
             }
         }
-        throw new IllegalArgumentException("model " + name + " runs at " + sizes.stream()
+        throw new InvalidParameterException(Parameter.SIZE, "model " + name + " runs at " + sizes.stream()
                 .map(s -> s[0] + "x" + s[1]).collect(Collectors.joining(" or ")) + ", not " + imageWidth + "x"
                 + imageHeight + "; prepare the images at one of those sizes");
     }
@@ -301,24 +301,10 @@ public final class ModelArtifact {
 
     private DdimScheduler parseScheduler(JsonObject s) {
         try {
-            return DdimScheduler.builder()
-                    .numTrainTimesteps(integer(s, "num_train_timesteps"))
-                    .betaStart(number(s, "beta_start"))
-                    .betaEnd(number(s, "beta_end"))
-                    .betaSchedule(DdimScheduler.BetaSchedule.valueOf(upper(s, "beta_schedule")))
-                    .stepsOffset(s.has("steps_offset") ? integer(s, "steps_offset") : 0)
-                    .setAlphaToOne(s.has("set_alpha_to_one") && s.get("set_alpha_to_one").getAsBoolean())
-                    .clipSample(s.has("clip_sample") && s.get("clip_sample").getAsBoolean())
-                    .predictionType(DdimScheduler.PredictionType.valueOf(upper(s, "prediction_type")))
-                    .timestepSpacing(DdimScheduler.TimestepSpacing.valueOf(upper(s, "timestep_spacing")))
-                    .build();
-        } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
-            throw invalid("has an unsupported scheduler setting (" + e.getMessage() + ")");
+            return DdimScheduler.fromConfig(s);
+        } catch (IllegalArgumentException e) {
+            throw invalid("has an unusable scheduler block: " + e.getMessage());
         }
-    }
-
-    private static String upper(JsonObject o, String key) {
-        return o.get(key).getAsString().toUpperCase(Locale.ROOT);
     }
 
     private void requireEquals(JsonObject json, String key, String expected) {

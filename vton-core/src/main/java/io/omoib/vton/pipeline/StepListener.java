@@ -1,6 +1,6 @@
 package io.omoib.vton.pipeline;
 
-/** Told about a pipeline run as it goes, on the thread running it. Keep it quick. */
+/** Told after each denoising step of a pipeline run, on the thread running it. Keep it quick. */
 @FunctionalInterface
 public interface StepListener {
     /** Ignores every step. */
@@ -11,12 +11,4 @@ public interface StepListener {
      * @param steps steps in the run
      */
     void onStep(int step, int steps);
-
-    /**
-     * Told once when a run has finished successfully.
-     *
-     * @param timings where the run's time went
-     */
-    default void onFinished(RunTimings timings) {
-    }
 }

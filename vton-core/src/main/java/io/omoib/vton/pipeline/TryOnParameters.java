@@ -1,5 +1,6 @@
 package io.omoib.vton.pipeline;
 
+import io.omoib.vton.pipeline.InvalidParameterException.Parameter;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -122,7 +123,8 @@ public final class TryOnParameters {
         /** @param value DDIM steps, 1 to 1000 (default 50) */
         public Builder steps(int value) {
             if (value < 1 || value > 1000) {
-                throw new IllegalArgumentException("steps must be between 1 and 1000, got " + value);
+                throw new InvalidParameterException(Parameter.STEPS, "steps must be between 1 and 1000, got "
+                        + value);
             }
             this.steps = value;
             return this;
@@ -131,7 +133,7 @@ public final class TryOnParameters {
         /** @param value guidance scale, finite and at least 0 (default 2.5; at most 1 disables guidance) */
         public Builder guidance(float value) {
             if (!(value >= 0) || Float.isInfinite(value)) {
-                throw new IllegalArgumentException("guidance must be a finite number >= 0, got " + value);
+                throw new InvalidParameterException(Parameter.GUIDANCE, "guidance must be a finite number >= 0, got " + value);
             }
             this.guidance = value;
             return this;
@@ -140,7 +142,7 @@ public final class TryOnParameters {
         /** @param value eta, finite and at least 0 (default 1) */
         public Builder eta(float value) {
             if (!(value >= 0) || Float.isInfinite(value)) {
-                throw new IllegalArgumentException("eta must be a finite number >= 0, got " + value);
+                throw new InvalidParameterException(Parameter.ETA, "eta must be a finite number >= 0, got " + value);
             }
             this.eta = value;
             return this;
@@ -149,7 +151,7 @@ public final class TryOnParameters {
         /** @param value seed, 0 to 2147483647 (default 42) */
         public Builder seed(long value) {
             if (value < 0 || value > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("seed must be between 0 and " + Integer.MAX_VALUE + ", got " + value);
+                throw new InvalidParameterException(Parameter.SEED, "seed must be between 0 and " + Integer.MAX_VALUE + ", got " + value);
             }
             this.seed = (int) value;
             return this;

@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.omoib.vton.pipeline.DdimScheduler.BetaSchedule;
 import io.omoib.vton.pipeline.DdimScheduler.PredictionType;
 import io.omoib.vton.pipeline.DdimScheduler.TimestepSpacing;
 import org.junit.jupiter.api.AfterAll;
@@ -152,5 +155,50 @@ class DdimSchedulerTest {
 
         assertThatThrownBy(() -> scheduler.schedule(0)).hasMessageContaining("between 1 and 1000");
         assertThatThrownBy(() -> scheduler.schedule(1001)).hasMessageContaining("got 1001");
+    }
+
+    @Test
+    void anEmptyConfigIsDiffusersDefaultDdimScheduler() {
+        DdimScheduler fromConfig = DdimScheduler.fromConfig(new JsonObject());
+        DdimScheduler defaults = DdimScheduler.builder().build();
+
+        assertThat(fromConfig.toString()).isEqualTo(defaults.toString());
+        assertThat(fromConfig.alphasCumprod()).containsExactly(defaults.alphasCumprod());
+        // set_alpha_to_one defaults to true: past the start the previous alpha is 1, so the variance is 0
+        assertThat(fromConfig.variance(1, -1)).isZero();
+    }
+
+    @Test
+    void stableDiffusionInpaintingsPndmConfigGivesCatvtonsDdimSettings() {
+        JsonObject pndm = JsonParser.parseString("""
+                {"_class_name": "PNDMScheduler", "_diffusers_version": "0.6.0", "beta_end": 0.012,
+                 "beta_schedule": "scaled_linear", "beta_start": 0.00085, "num_train_timesteps": 1000,
+                 "set_alpha_to_one": false, "skip_prk_steps": true, "steps_offset": 1, "trained_betas": null,
+                 "clip_sample": false}""").getAsJsonObject();
+
+        DdimScheduler scheduler = DdimScheduler.fromConfig(pndm);
+
+        assertThat(scheduler.toString()).isEqualTo(DdimScheduler.builder().betaStart(0.00085).betaEnd(0.012)
+                .betaSchedule(BetaSchedule.SCALED_LINEAR).setAlphaToOne(false).clipSample(false).stepsOffset(1)
+                .build().toString());
+        assertThat(scheduler.schedule(15).timestep(0)).isEqualTo(925);
+    }
+
+    @Test
+    void malformedOrUnsupportedSettingsAreRefusedNamingTheKey() {
+        assertThatThrownBy(() -> DdimScheduler.fromConfig(json("{\"beta_schedule\": \"sigmoid\"}")))
+                .hasMessageContaining("beta_schedule must be one of linear, scaled_linear, squaredcos_cap_v2");
+        assertThatThrownBy(() -> DdimScheduler.fromConfig(json("{\"steps_offset\": 0.5}")))
+                .hasMessageContaining("steps_offset must be a whole number");
+        assertThatThrownBy(() -> DdimScheduler.fromConfig(json("{\"clip_sample\": \"yes\"}")))
+                .hasMessageContaining("clip_sample must be true or false");
+        assertThatThrownBy(() -> DdimScheduler.fromConfig(json("{\"thresholding\": true}")))
+                .hasMessageContaining("thresholding");
+        assertThatThrownBy(() -> DdimScheduler.fromConfig(json("{\"trained_betas\": [0.1, 0.2]}")))
+                .hasMessageContaining("trained_betas");
+    }
+
+    private static JsonObject json(String text) {
+        return JsonParser.parseString(text).getAsJsonObject();
     }
 }

@@ -68,6 +68,28 @@ class ModelArtifactTest {
     }
 
     @Test
+    void aSchedulerBlockWithoutTimestepSpacingTakesDiffusersDefault() throws IOException {
+        Path copy = copyOfToy();
+        rewriteManifest(copy, "\"timestep_spacing\": \"leading\"", "\"_class_name\": \"PNDMScheduler\"");
+
+        DdimScheduler scheduler = ModelArtifact.load(copy).scheduler();
+
+        assertThat(scheduler.schedule(10).timestep(0)).isEqualTo(ModelArtifact.load(TestModels.toy()).scheduler()
+                .schedule(10).timestep(0));
+    }
+
+    @Test
+    void aMalformedSchedulerSettingIsNamed() throws IOException {
+        Path copy = copyOfToy();
+        rewriteManifest(copy, "\"timestep_spacing\": \"leading\"", "\"timestep_spacing\": 3");
+
+        assertThatThrownBy(() -> ModelArtifact.load(copy))
+                .isInstanceOf(ModelArtifactException.class)
+                .hasMessageContaining("catvton.json")
+                .hasMessageContaining("timestep_spacing must be one of leading, trailing, linspace, got 3");
+    }
+
+    @Test
     void aMissingModuleFileIsNamed() throws IOException {
         Path copy = copyOfToy();
         Files.delete(copy.resolve("cpu-float32/unet.pt"));

@@ -46,7 +46,7 @@ public final class TestModels {
     private static byte[] bytes(String goldenFile) {
         try (InputStream in = TestModels.class.getResourceAsStream("/golden/" + goldenFile)) {
             if (in == null) {
-                throw new IllegalStateException("missing golden file " + goldenFile + "; run tools/export/make_golden.py");
+                throw new IllegalStateException("missing golden file " + goldenFile + "; run tools/fixtures/make_pipeline_golden.py or tools/fixtures/make_catvton_golden.py");
             }
             return in.readAllBytes();
         } catch (IOException e) {

@@ -16,7 +16,7 @@ public interface ProgressListener {
         RUNNING,
         /** Encoding and storing the result. */
         STORING,
-        /** Finished; the future is complete. */
+        /** Finished: told once, just before the future completes. */
         DONE
     }
 

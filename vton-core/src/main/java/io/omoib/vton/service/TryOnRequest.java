@@ -3,8 +3,14 @@ package io.omoib.vton.service;
 import io.omoib.vton.internal.Limits;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
+import io.omoib.vton.preprocess.Input;
+import io.omoib.vton.preprocess.InvalidInputException;
 import io.omoib.vton.source.ImageSource;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,10 +22,8 @@ public final class TryOnRequest {
     private static final AtomicLong IDS = new AtomicLong();
 
     private final String id;
-    private final ImageSource person;
-    private final ImageSource mask;
-    private final ImageSource upper;
-    private final ImageSource lower;
+    /** The images the cloth type needs, by role, in {@link Input} order. */
+    private final Map<Input, ImageSource> sources;
     private final ClothType clothType;
     private final TryOnParameters parameters;
     private final int width;
@@ -31,17 +35,20 @@ public final class TryOnRequest {
 
     private TryOnRequest(Builder b) {
         this.id = b.id != null ? b.id : "r" + IDS.incrementAndGet();
-        this.person = Objects.requireNonNull(b.person, "person image source is required");
-        this.mask = Objects.requireNonNull(b.mask, "mask image source is required");
-        this.upper = b.upper;
-        this.lower = b.lower;
         this.clothType = b.clothType;
-        boolean needsUpper = clothType != ClothType.LOWER;
-        boolean needsLower = clothType != ClothType.UPPER;
-        if ((needsUpper && upper == null) || (needsLower && lower == null)) {
-            throw new IllegalArgumentException("cloth type " + clothType.id() + " needs "
-                    + (needsUpper && upper == null ? "an upper" : "a lower") + " garment image");
+        Map<Input, ImageSource> needed = new EnumMap<>(Input.class);
+        for (Input input : Input.values()) {
+            if (!clothType.needs(input)) {
+                continue;
+            }
+            ImageSource source = b.sources.get(input);
+            if (source == null) {
+                throw clothType.garments().contains(input) ? Garments.missing(input, clothType)
+                        : new InvalidInputException(input, "the " + input.description() + " is required", null);
+            }
+            needed.put(input, source);
         }
+        this.sources = Collections.unmodifiableMap(needed);
         this.parameters = b.parameters;
         this.width = b.width;
         this.height = b.height;
@@ -61,24 +68,17 @@ public final class TryOnRequest {
         return id;
     }
 
-    /** @return the person photo */
-    public ImageSource person() {
-        return person;
+    /** @return the images the cloth type needs, by role: person, mask and its garments */
+    public Map<Input, ImageSource> sources() {
+        return sources;
     }
 
-    /** @return the mask, white where the garment goes */
-    public ImageSource mask() {
-        return mask;
-    }
-
-    /** @return the upper garment, or {@code null} */
-    public ImageSource upper() {
-        return upper;
-    }
-
-    /** @return the lower garment, or {@code null} */
-    public ImageSource lower() {
-        return lower;
+    /**
+     * @param input a role
+     * @return its image, or {@code null} when the cloth type does not use it
+     */
+    public ImageSource source(Input input) {
+        return sources.get(input);
     }
 
     /** @return what the try-on replaces; default {@code OVERALL} */
@@ -123,16 +123,13 @@ public final class TryOnRequest {
 
     @Override
     public String toString() {
-        return "TryOnRequest[" + id + ", " + clothType.id() + ", person " + person.name() + "]";
+        return "TryOnRequest[" + id + ", " + clothType.id() + ", person " + sources.get(Input.PERSON).name() + "]";
     }
 
     /** Builds a {@link TryOnRequest}. */
     public static final class Builder {
         private String id;
-        private ImageSource person;
-        private ImageSource mask;
-        private ImageSource upper;
-        private ImageSource lower;
+        private final Map<Input, ImageSource> sources = new EnumMap<>(Input.class);
         private ClothType clothType = ClothType.OVERALL;
         private TryOnParameters parameters;
         private int width;
@@ -151,28 +148,38 @@ public final class TryOnRequest {
             return this;
         }
 
+        /**
+         * @param input the image's role
+         * @param value where it comes from; {@code null} removes it
+         */
+        public Builder image(Input input, ImageSource value) {
+            Objects.requireNonNull(input, "input");
+            if (value == null) {
+                sources.remove(input);
+            } else {
+                sources.put(input, value);
+            }
+            return this;
+        }
+
         /** @param value the person photo (required) */
         public Builder person(ImageSource value) {
-            person = value;
-            return this;
+            return image(Input.PERSON, value);
         }
 
         /** @param value the mask photo (required): white (gray >= 128) where the garment goes */
         public Builder mask(ImageSource value) {
-            mask = value;
-            return this;
+            return image(Input.MASK, value);
         }
 
-        /** @param value the upper garment; required for {@code UPPER} and {@code OVERALL} */
+        /** @param value the upper garment; required for {@code UPPER} and {@code OVERALL}, ignored otherwise */
         public Builder upper(ImageSource value) {
-            upper = value;
-            return this;
+            return image(Input.UPPER, value);
         }
 
-        /** @param value the lower garment; required for {@code LOWER} and {@code OVERALL} */
+        /** @param value the lower garment; required for {@code LOWER} and {@code OVERALL}, ignored otherwise */
         public Builder lower(ImageSource value) {
-            lower = value;
-            return this;
+            return image(Input.LOWER, value);
         }
 
         /** @param value what the try-on replaces; default {@code OVERALL} */
@@ -226,8 +233,7 @@ public final class TryOnRequest {
 
         /**
          * @return the request
-         * @throws NullPointerException if the person or mask is missing
-         * @throws IllegalArgumentException if a garment the cloth type needs is missing
+         * @throws InvalidInputException naming the person, mask or garment the cloth type needs that is missing
          */
         public TryOnRequest build() {
             return new TryOnRequest(this);

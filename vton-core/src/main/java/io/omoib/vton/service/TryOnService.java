@@ -3,28 +3,26 @@ package io.omoib.vton.service;
 import io.omoib.vton.internal.Limits;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.InferenceException;
+import io.omoib.vton.pipeline.InvalidParameterException;
 import io.omoib.vton.pipeline.ModelArtifact;
+import io.omoib.vton.pipeline.PipelineInput;
+import io.omoib.vton.pipeline.PipelineOutput;
 import io.omoib.vton.pipeline.RunTimings;
-import io.omoib.vton.pipeline.StepListener;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ImageCodec;
+import io.omoib.vton.preprocess.InvalidInputException;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
-import io.omoib.vton.source.ImageSource;
-import io.omoib.vton.source.ImageSourceException;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Iterator;
-import java.util.LinkedList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -36,9 +34,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,15 +43,20 @@ import org.slf4j.LoggerFactory;
  * sink and completion notice.
  *
  * <p>Flow: {@link #submit} takes a slot in the queue (or throws {@link QueueFullException}) and returns
- * at once. A small I/O pool fetches, decodes and prepares the images, so the workers never wait on
- * I/O. A worker takes the oldest prepared request and, for up to {@code maxWait} while other requests
- * are still being prepared, gathers up to {@code maxBatch - 1} more that can share its run (same size,
- * steps, guidance and eta); each keeps its own seed, so a result is the same alone or batched. The
- * I/O pool then stores the result (when there is a sink), sends the notice, and completes the future.
+ * at once. A small I/O pool reads, decodes and prepares the images ({@link RequestPreparer}), so the
+ * workers never wait on I/O. A worker takes batches from the {@link BatchQueue}: the oldest prepared
+ * request and, for up to {@code maxWait} while other requests are still being prepared, up to
+ * {@code maxBatch - 1} more that can share its run (same size, steps, guidance and eta); each keeps its
+ * own seed, so a result is the same alone or batched. The I/O pool then stores the result (when there
+ * is a sink), sends the notice, and completes the future.
  *
- * <p>Cancelling a future, or its deadline passing, completes it at once: a request still queued never
- * runs, one inside a run has its result dropped, and a run whose requests have all left is stopped
- * between steps. Others in the same batch are unaffected.
+ * <p>A request ends exactly once, however it ends (result, failure, deadline, cancellation, close):
+ * its slot, counters and progress are settled first and its future completes last, so
+ * {@link #metrics()} read after the future completed already counts it.
+ *
+ * <p>Cancelling a future, or its deadline passing, ends the request at once: a request still queued
+ * never runs, one inside a run has its result dropped, and a run whose requests have all left is
+ * stopped between steps. Others in the same batch are unaffected.
  *
  * <p>The service does not own the pipelines: close the service, then the pipelines.
  */
@@ -66,47 +66,31 @@ public final class TryOnService implements AutoCloseable {
     private final ModelArtifact artifact;
     private final TryOnParameters defaults;
     private final int capacity;
-    private final int maxBatch;
-    private final long maxWaitNanos;
     private final Duration defaultTimeout;
-    private final ImageCodec codec;
+    private final RequestPreparer preparer;
     private final ResultSink sink;
     private final CompletionNotifier notifier;
     private final ExecutorService io;
     private final ScheduledExecutorService timer;
     private final List<Worker> workers = new ArrayList<>();
-
     private final Semaphore slots;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    /** Prepared requests in arrival order; guarded by {@link #lock}. */
-    private final LinkedList<Job> ready = new LinkedList<>();
-    /** Requests accepted whose preparation has not finished; guarded by {@link #lock}. */
-    private int preparing;
-    /** Workers exit as soon as they can; guarded by {@link #lock}. */
-    private boolean stopping;
+    private final BatchQueue<Job> queue;
+    private final MetricsRecorder metrics = new MetricsRecorder();
+    /** Requests accepted and not yet ended; guarded by its own monitor, which {@link #close} waits on. */
+    private final Set<Job> active = new HashSet<>();
     private volatile boolean closing;
-    private final Set<Job> active = ConcurrentHashMap.newKeySet();
-
-    private final AtomicLong submitted = new AtomicLong();
-    private final AtomicLong completed = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
-    private final AtomicLong cancelled = new AtomicLong();
-    private final AtomicLong rejected = new AtomicLong();
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final LatencyWindow latencies = new LatencyWindow();
 
     private TryOnService(Builder b) {
         this.artifact = b.pipelines.get(0).artifact();
         this.defaults = b.defaults != null ? b.defaults : b.pipelines.get(0).defaults();
         this.capacity = b.queueCapacity;
-        this.maxBatch = b.maxBatch;
-        this.maxWaitNanos = b.maxWait.toNanos();
         this.defaultTimeout = b.timeout;
-        this.codec = b.codec;
+        this.preparer = new RequestPreparer(b.codec);
         this.sink = b.sink;
         this.notifier = b.notifier;
         this.slots = new Semaphore(capacity);
+        this.queue = new BatchQueue<>(b.maxBatch, b.maxWait.toNanos(), TimeUnit.NANOSECONDS, Job::batchesWith,
+                job -> !job.isDone());
         this.io = Executors.newFixedThreadPool(b.ioThreads, daemonThreads("vton-io-"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemonThreads("vton-deadlines-"));
         for (int i = 0; i < b.pipelines.size(); i++) {
@@ -122,18 +106,18 @@ public final class TryOnService implements AutoCloseable {
     }
 
     /**
-     * Accepts a request. Checks that are cheap happen here; fetching, decoding and preparing happen on
+     * Accepts a request. Checks that are cheap happen here; reading, decoding and preparing happen on
      * the I/O pool and their failures complete the future exceptionally.
      *
      * @param request the try-on
-     * @return completes with the result; or exceptionally with {@link ImageSourceException} (a source
-     *     failed), {@code InvalidImageException} or {@link IllegalArgumentException} (bad images),
+     * @return completes with the result; or exceptionally with {@link InvalidInputException} (an image
+     *     could not be read or decoded, or the images do not fit together; its {@code input()} says which),
      *     {@link InferenceException}, {@link TimeoutException} (its deadline passed),
      *     {@link RejectedExecutionException} (the service closed first), or an {@link IOException}
-     *     from the sink or notifier. Cancelling it withdraws the request.
+     *     from a source, the sink or the notifier. Cancelling it withdraws the request.
      * @throws QueueFullException if the queue holds {@code queueCapacity} requests already
      * @throws RejectedExecutionException if the service is closed
-     * @throws IllegalArgumentException if the size or step count is not one the model supports
+     * @throws InvalidParameterException if the size or step count is not one the model supports
      */
     public CompletableFuture<TryOnResult> submit(TryOnRequest request) {
         Objects.requireNonNull(request, "request");
@@ -143,44 +127,37 @@ public final class TryOnService implements AutoCloseable {
         artifact.checkSize(width, height);
         artifact.scheduler().schedule(parameters.steps());
         if (closing) {
-            rejected.incrementAndGet();
+            metrics.rejected();
             throw new RejectedExecutionException("the try-on service is closed");
         }
         if (!slots.tryAcquire()) {
-            rejected.incrementAndGet();
+            metrics.rejected();
             throw new QueueFullException(capacity);
         }
         Job job = new Job(request, parameters, width, height);
-        submitted.incrementAndGet();
-        active.add(job);
-        lock.lock();
-        try {
-            preparing++;
-        } finally {
-            lock.unlock();
+        metrics.submitted();
+        synchronized (active) {
+            active.add(job);
         }
-        job.future.whenComplete((result, error) -> finished(job, error));
+        queue.preparing();
         Duration timeout = request.timeout() != null ? request.timeout() : defaultTimeout;
         try {
             if (timeout != null) {
-                job.deadline = timer.schedule(() -> job.future.completeExceptionally(new TimeoutException(
+                job.deadline = timer.schedule(() -> job.end(null, new TimeoutException(
                         "try-on " + request.id() + " did not finish within " + timeout.toMillis() + " ms")),
                         timeout.toNanos(), TimeUnit.NANOSECONDS);
             }
             io.execute(() -> prepare(job));
         } catch (RejectedExecutionException e) {
-            preparationEnded();
-            job.future.completeExceptionally(new RejectedExecutionException("the try-on service is closed"));
+            queue.prepared(null);
+            job.end(null, new RejectedExecutionException("the try-on service is closed"));
         }
-        return job.future;
+        return job.result;
     }
 
-    /** @return the queue and counters now */
+    /** @return the queue and counters now; a request whose future has completed is counted */
     public ServiceMetrics metrics() {
-        double[] p = latencies.percentiles(0.50, 0.95, 0.99);
-        return new ServiceMetrics(capacity - slots.availablePermits(), inFlight.get(), submitted.get(),
-                completed.get(), failed.get(), cancelled.get(), rejected.get(), p[0], p[1], p[2],
-                latencies.perSecond());
+        return metrics.snapshot(capacity - slots.availablePermits());
     }
 
     /** @return whether every worker thread is alive and the service accepts requests */
@@ -208,33 +185,24 @@ public final class TryOnService implements AutoCloseable {
      */
     public void close(Duration grace) {
         closing = true;
+        queue.drain();
         long end = System.nanoTime() + grace.toNanos();
-        lock.lock();
-        try {
-            changed.signalAll();
-            while (!active.isEmpty()) {
-                long left = end - System.nanoTime();
-                if (left <= 0) {
-                    break;
+        List<Job> unfinished;
+        synchronized (active) {
+            try {
+                for (long left = grace.toNanos(); !active.isEmpty() && left > 0; left = end - System.nanoTime()) {
+                    TimeUnit.NANOSECONDS.timedWait(active, left);
                 }
-                changed.awaitNanos(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
+            unfinished = new ArrayList<>(active);
         }
-        for (Job job : active) {
-            job.future.completeExceptionally(new RejectedExecutionException("the try-on service closed before "
+        for (Job job : unfinished) {
+            job.end(null, new RejectedExecutionException("the try-on service closed before "
                     + job.request.id() + " finished (grace period " + grace.toMillis() + " ms)"));
         }
-        lock.lock();
-        try {
-            stopping = true;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        queue.stop();
         for (Worker worker : workers) {
             try {
                 worker.thread.join(Math.max(1000, grace.toMillis()));
@@ -251,120 +219,30 @@ public final class TryOnService implements AutoCloseable {
 
     private void prepare(Job job) {
         long started = System.nanoTime();
+        boolean prepared = false;
         try {
-            if (job.future.isDone()) {
+            if (job.isDone()) {
                 return;
             }
             job.progress(ProgressListener.Stage.PREPARING, 0, 0);
-            TryOnRequest r = job.request;
-            RgbImage person = decode(r.person());
-            RgbImage mask = decode(r.mask());
-            RgbImage upper = r.upper() == null ? null : decode(r.upper());
-            RgbImage lower = r.lower() == null ? null : decode(r.lower());
-            job.images = TryOnImages.prepare(person, mask, upper, lower, r.clothType(), job.width, job.height);
+            job.images = preparer.prepare(job.request, job.width, job.height, job::isDone);
             job.prepared = System.nanoTime();
             job.prepareNanos = job.prepared - started;
-            lock.lock();
-            try {
-                if (!job.future.isDone()) {
-                    ready.add(job);
-                }
-            } finally {
-                lock.unlock();
-            }
-            job.progress(ProgressListener.Stage.QUEUED, 0, 0);
+            prepared = true;
         } catch (Throwable e) {
-            job.future.completeExceptionally(e);
+            job.end(null, e);
         } finally {
-            preparationEnded();
+            queue.prepared(prepared ? job : null);
         }
-    }
-
-    private RgbImage decode(ImageSource source) throws IOException {
-        return codec.decode(source.read(), source.name());
-    }
-
-    private void preparationEnded() {
-        lock.lock();
-        try {
-            preparing--;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Bookkeeping when a request's future completes, however it completes. */
-    private void finished(Job job, Throwable error) {
-        if (job.deadline != null) {
-            job.deadline.cancel(false);
-        }
-        job.releaseSlot();
-        if (error == null) {
-            completed.incrementAndGet();
-            latencies.add(System.nanoTime() - job.submitted);
-        } else if (error instanceof CancellationException || error instanceof RejectedExecutionException) {
-            cancelled.incrementAndGet();
-        } else {
-            failed.incrementAndGet();
-        }
-        Batch batch = job.batch;
-        if (batch != null) {
-            batch.worker.stopIfAbandoned(batch);
-        }
-        lock.lock();
-        try {
-            ready.remove(job);
-            active.remove(job);
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        job.progress(ProgressListener.Stage.DONE, 0, 0);
-    }
-
-    /**
-     * Waits for a prepared request, then gathers compatible ones into a batch.
-     *
-     * @return the batch, or {@code null} when the worker should exit
-     */
-    private List<Job> nextBatch() throws InterruptedException {
-        lock.lock();
-        try {
-            Job head;
-            while ((head = ready.pollFirst()) == null) {
-                if (stopping || (closing && preparing == 0)) {
-                    return null;
-                }
-                changed.await();
-            }
-            List<Job> batch = new ArrayList<>(maxBatch);
-            batch.add(head);
-            long until = System.nanoTime() + maxWaitNanos;
-            while (batch.size() < maxBatch) {
-                for (Iterator<Job> it = ready.iterator(); it.hasNext() && batch.size() < maxBatch; ) {
-                    Job candidate = it.next();
-                    if (head.batchesWith(candidate)) {
-                        it.remove();
-                        batch.add(candidate);
-                    }
-                }
-                long left = until - System.nanoTime();
-                if (batch.size() == maxBatch || preparing == 0 || stopping || left <= 0) {
-                    break;
-                }
-                changed.awaitNanos(left);
-            }
-            return batch;
-        } finally {
-            lock.unlock();
+        if (prepared && !job.isDone()) {
+            job.progress(ProgressListener.Stage.QUEUED, 0, 0);
         }
     }
 
     private void store(Job job, RgbImage image, long runNanos, RunTimings pipelineTimings, int batchSize) {
         long started = System.nanoTime();
         try {
-            if (job.future.isDone()) {
+            if (job.isDone()) {
                 return;
             }
             URI location = null;
@@ -381,9 +259,9 @@ public final class TryOnService implements AutoCloseable {
             long now = System.nanoTime();
             TryOnResult.Timings timings = new TryOnResult.Timings(job.prepareNanos, job.dequeued - job.prepared,
                     runNanos, now - started, now - job.submitted, pipelineTimings);
-            job.future.complete(new TryOnResult(job.request.id(), image, location, batchSize, timings));
+            job.end(new TryOnResult(job.request.id(), image, location, batchSize, timings), null);
         } catch (Throwable e) {
-            job.future.completeExceptionally(e);
+            job.end(null, e);
         }
     }
 
@@ -396,6 +274,40 @@ public final class TryOnService implements AutoCloseable {
         };
     }
 
+    /**
+     * The future handed to the caller. Completing or cancelling it from outside ends the request
+     * through {@link Job#end}, so the bookkeeping always happens before the future completes.
+     */
+    private static final class ResultFuture extends CompletableFuture<TryOnResult> {
+        private Job job;
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            job.end(null, new CancellationException("try-on " + job.request.id() + " was cancelled"));
+            return isCancelled();
+        }
+
+        @Override
+        public boolean complete(TryOnResult value) {
+            job.end(value, null);
+            return isDone();
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable error) {
+            job.end(null, error);
+            return isDone();
+        }
+
+        void settle(TryOnResult value, Throwable error) {
+            if (error == null) {
+                super.complete(value);
+            } else {
+                super.completeExceptionally(error);
+            }
+        }
+    }
+
     /** One accepted request and what the service knows about it. */
     private final class Job {
         final TryOnRequest request;
@@ -404,11 +316,12 @@ public final class TryOnService implements AutoCloseable {
         final int height;
         final String timestamp;
         final long submitted = System.nanoTime();
-        final CompletableFuture<TryOnResult> future = new CompletableFuture<>();
-        final AtomicBoolean holdsSlot = new AtomicBoolean(true);
+        final ResultFuture result = new ResultFuture();
+        private final AtomicBoolean ended = new AtomicBoolean();
+        private final AtomicBoolean holdsSlot = new AtomicBoolean(true);
         volatile ScheduledFuture<?> deadline;
         volatile Batch batch;
-        /** Written before the job enters {@link #ready} under the lock, read after leaving it. */
+        /** Written before the job enters the queue, under its lock; read after leaving it. */
         TryOnImages images;
         long prepared;
         long prepareNanos;
@@ -421,6 +334,12 @@ public final class TryOnService implements AutoCloseable {
             this.height = height;
             this.timestamp = request.timestamp() != null && !request.timestamp().isEmpty() ? request.timestamp()
                     : Long.toString(System.currentTimeMillis());
+            result.job = this;
+        }
+
+        /** @return whether the request has ended (its future may still be completing) */
+        boolean isDone() {
+            return ended.get();
         }
 
         boolean batchesWith(Job other) {
@@ -431,6 +350,35 @@ public final class TryOnService implements AutoCloseable {
             if (holdsSlot.compareAndSet(true, false)) {
                 slots.release();
             }
+        }
+
+        /**
+         * Ends the request, once: releases its slot, counts it, leaves the queue, stops a run that no
+         * longer serves anyone, reports {@code DONE}, and only then completes the caller's future.
+         *
+         * @param value the result, when {@code error} is {@code null}
+         * @param error why it failed, or {@code null}
+         */
+        void end(TryOnResult value, Throwable error) {
+            if (!ended.compareAndSet(false, true)) {
+                return;
+            }
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            releaseSlot();
+            metrics.ended(error, System.nanoTime() - submitted);
+            queue.remove(this);
+            Batch running = batch;
+            if (running != null) {
+                running.worker.stopIfAbandoned(running);
+            }
+            synchronized (active) {
+                active.remove(this);
+                active.notifyAll();
+            }
+            progress(ProgressListener.Stage.DONE, 0, 0);
+            result.settle(value, error);
         }
 
         void progress(ProgressListener.Stage stage, int step, int steps) {
@@ -445,7 +393,7 @@ public final class TryOnService implements AutoCloseable {
     /** Requests sharing one pipeline run. */
     private record Batch(List<Job> jobs, Worker worker) {
         boolean abandoned() {
-            return jobs.stream().allMatch(j -> j.future.isDone());
+            return jobs.stream().allMatch(Job::isDone);
         }
     }
 
@@ -467,14 +415,14 @@ public final class TryOnService implements AutoCloseable {
             while (true) {
                 List<Job> jobs;
                 try {
-                    jobs = nextBatch();
+                    jobs = queue.next();
                 } catch (InterruptedException e) {
                     continue;
                 }
                 if (jobs == null) {
                     return;
                 }
-                runBatch(jobs);
+                runBatch(new Batch(jobs, this));
             }
         }
 
@@ -484,8 +432,8 @@ public final class TryOnService implements AutoCloseable {
             }
         }
 
-        private void runBatch(List<Job> jobs) {
-            Batch batch = new Batch(jobs, this);
+        private void runBatch(Batch batch) {
+            List<Job> jobs = batch.jobs();
             long started = System.nanoTime();
             for (Job job : jobs) {
                 job.dequeued = started;
@@ -495,99 +443,47 @@ public final class TryOnService implements AutoCloseable {
             synchronized (this) {
                 current = batch;
             }
-            inFlight.addAndGet(jobs.size());
+            metrics.runStarted(jobs.size());
+            PipelineOutput output = null;
+            Throwable failure = null;
             try {
-                if (batch.abandoned()) {
-                    return;
-                }
-                List<TryOnImages> images = new ArrayList<>(jobs.size());
-                List<TryOnParameters> parameters = new ArrayList<>(jobs.size());
-                for (Job job : jobs) {
-                    images.add(job.images);
-                    parameters.add(job.parameters);
-                }
-                RunTimings[] timings = new RunTimings[1];
-                List<RgbImage> results = pipeline.runBatch(images, parameters, new StepListener() {
-                    @Override
-                    public void onStep(int step, int steps) {
-                        for (Job job : jobs) {
-                            if (!job.future.isDone()) {
-                                job.progress(ProgressListener.Stage.RUNNING, step, steps);
-                            }
-                        }
-                    }
-
-                    @Override
-                    public void onFinished(RunTimings t) {
-                        timings[0] = t;
-                    }
-                });
-                long runNanos = System.nanoTime() - started;
-                for (int i = 0; i < jobs.size(); i++) {
-                    Job job = jobs.get(i);
-                    RgbImage image = results.get(i);
-                    try {
-                        io.execute(() -> store(job, image, runNanos, timings[0], jobs.size()));
-                    } catch (RejectedExecutionException e) {
-                        job.future.completeExceptionally(new RejectedExecutionException("the try-on service closed"));
-                    }
+                if (!batch.abandoned()) {
+                    output = pipeline.runBatch(jobs.stream().map(j -> new PipelineInput(j.images, j.parameters)).toList(),
+                            (step, steps) -> jobs.stream().filter(j -> !j.isDone())
+                                    .forEach(j -> j.progress(ProgressListener.Stage.RUNNING, step, steps)));
                 }
             } catch (Throwable e) {
+                failure = e;
                 if (!(e instanceof CancellationException)) {
-                    LOG.warn("pipeline run of {} failed", Arrays.toString(jobs.stream().map(j -> j.request.id()).toArray()), e);
+                    LOG.warn("pipeline run of {} failed", jobs.stream().map(j -> j.request.id()).toList(), e);
                 }
-                jobs.forEach(job -> job.future.completeExceptionally(e));
             } finally {
                 synchronized (this) {
                     current = null;
                     Thread.interrupted();
                 }
-                inFlight.addAndGet(-jobs.size());
+                metrics.runEnded(jobs.size());
             }
-        }
-    }
-
-    /** Latencies and completion times of the last 1,024 results. */
-    private static final class LatencyWindow {
-        private static final int SIZE = 1024;
-        private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
-        private final long[] latency = new long[SIZE];
-        private final long[] at = new long[SIZE];
-        private final long started = System.nanoTime();
-        private int count;
-        private int next;
-
-        synchronized void add(long latencyNanos) {
-            latency[next] = latencyNanos;
-            at[next] = System.nanoTime();
-            next = (next + 1) % SIZE;
-            count = Math.min(count + 1, SIZE);
-        }
-
-        synchronized double[] percentiles(double... quantiles) {
-            double[] out = new double[quantiles.length];
-            if (count == 0) {
-                return out;
+            if (failure != null) {
+                for (Job job : jobs) {
+                    job.end(null, failure);
+                }
+                return;
             }
-            long[] sorted = Arrays.copyOf(latency, count);
-            Arrays.sort(sorted);
-            for (int i = 0; i < quantiles.length; i++) {
-                int index = (int) Math.ceil(quantiles[i] * count) - 1;
-                out[i] = sorted[Math.max(0, index)] / 1e6;
+            if (output == null) {
+                return;
             }
-            return out;
-        }
-
-        synchronized double perSecond() {
-            long now = System.nanoTime();
-            int recent = 0;
-            for (int i = 0; i < count; i++) {
-                if (now - at[i] <= MINUTE) {
-                    recent++;
+            long runNanos = System.nanoTime() - started;
+            for (int i = 0; i < jobs.size(); i++) {
+                Job job = jobs.get(i);
+                RgbImage image = output.images().get(i);
+                RunTimings timings = output.timings();
+                try {
+                    io.execute(() -> store(job, image, runNanos, timings, jobs.size()));
+                } catch (RejectedExecutionException e) {
+                    job.end(null, new RejectedExecutionException("the try-on service closed"));
                 }
             }
-            long window = Math.min(MINUTE, now - started);
-            return window <= 0 ? 0 : recent * 1e9 / window;
         }
     }
 

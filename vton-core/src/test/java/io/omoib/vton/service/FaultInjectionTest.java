@@ -7,6 +7,8 @@ import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.InferenceException;
 import io.omoib.vton.pipeline.TestModels;
 import io.omoib.vton.pipeline.TryOnParameters;
+import io.omoib.vton.preprocess.Input;
+import io.omoib.vton.preprocess.InvalidInputException;
 import io.omoib.vton.source.ImageSourceException;
 import io.omoib.vton.source.LoopbackServer;
 import io.omoib.vton.source.UrlFetcher;
@@ -106,8 +108,11 @@ class FaultInjectionTest {
             CompletableFuture<TryOnResult> dripping = service.submit(TryOnServiceTest.request(1)
                     .person(impatient.source(server.url("/drip.jpg"))).build());
 
-            assertThat(cause(dripping)).isInstanceOfSatisfying(ImageSourceException.class,
-                    e -> assertThat(e.kind()).isEqualTo(ImageSourceException.Kind.TIMEOUT)).hasMessageContaining("drip.jpg");
+            assertThat(cause(dripping)).isInstanceOfSatisfying(InvalidInputException.class, e -> {
+                assertThat(e.input()).isEqualTo(Input.PERSON);
+                assertThat(e.getCause()).isInstanceOfSatisfying(ImageSourceException.class,
+                        source -> assertThat(source.kind()).isEqualTo(ImageSourceException.Kind.TIMEOUT));
+            }).hasMessageContaining("drip.jpg");
             assertThat(service.submit(TryOnServiceTest.request(2).build()).get(60, TimeUnit.SECONDS).image()).isNotNull();
         }
     }

@@ -121,6 +121,7 @@ class TryOnServiceLoadTest {
         TryOnService service = TryOnService.builder().pipeline(toy).maxBatch(4).queueCapacity(32).build();
         List<CompletableFuture<TryOnResult>> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
         CountDownLatch someDone = new CountDownLatch(20);
+        Semaphore completions = new Semaphore(0);
         ExecutorService clients = Executors.newFixedThreadPool(8);
         List<Future<?>> submitters = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
@@ -128,12 +129,16 @@ class TryOnServiceLoadTest {
                 for (int n = 0; ; n++) {
                     try {
                         CompletableFuture<TryOnResult> f = service.submit(TryOnServiceTest.request(n % SEEDS).build());
-                        f.thenRun(someDone::countDown);
+                        f.whenComplete((result, error) -> {
+                            someDone.countDown();
+                            completions.release();
+                        });
                         accepted.add(f);
                     } catch (QueueFullException e) {
-                        Thread.onSpinWait();
+                        // back off until some request finishes (or a second passes), instead of spinning
+                        completions.tryAcquire(1, TimeUnit.SECONDS);
                     } catch (RejectedExecutionException e) {
-                        return;
+                        return null;
                     }
                 }
             }));

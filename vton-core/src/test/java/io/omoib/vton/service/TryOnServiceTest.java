@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.InvalidParameterException;
 import io.omoib.vton.pipeline.TestModels;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
 import io.omoib.vton.preprocess.ImageCodec;
+import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.preprocess.InvalidImageException;
+import io.omoib.vton.preprocess.InvalidInputException;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
 import io.omoib.vton.source.ImageSource;
@@ -245,11 +248,81 @@ class TryOnServiceTest {
                     .mask(ImageSource.file(Path.of("no/such/mask.png"))).build());
             CompletableFuture<TryOnResult> good = service.submit(request(2).build());
 
-            assertThat(failure(bad)).isInstanceOf(InvalidImageException.class).hasMessageContaining("person_image");
-            assertThat(failure(missing)).isInstanceOfSatisfying(ImageSourceException.class,
-                    e -> assertThat(e.kind()).isEqualTo(ImageSourceException.Kind.NOT_FOUND))
-                    .hasMessageContaining("mask.png");
+            assertThat(failure(bad)).isInstanceOfSatisfying(InvalidInputException.class,
+                    e -> assertThat(e.input()).isEqualTo(Input.PERSON))
+                    .hasMessageContaining("person_image").hasCauseInstanceOf(InvalidImageException.class);
+            assertThat(failure(missing)).isInstanceOfSatisfying(InvalidInputException.class, e -> {
+                assertThat(e.input()).isEqualTo(Input.MASK);
+                assertThat(e.getCause()).isInstanceOfSatisfying(ImageSourceException.class,
+                        cause -> assertThat(cause.kind()).isEqualTo(ImageSourceException.Kind.NOT_FOUND));
+            }).hasMessageContaining("mask.png");
             assertThat(good.get(60, TimeUnit.SECONDS).image()).isNotNull();
+        }
+    }
+
+    @Test
+    void aFailureNamesTheRoleOfTheInputEvenWhenTwoInputsShareASource() throws Exception {
+        ImageSource broken = ImageSource.of("not an image".getBytes(), "same.png");
+        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+            CompletableFuture<TryOnResult> garments = service.submit(request(1).clothType(ClothType.OVERALL)
+                    .upper(ImageSource.of(GARMENT, "garment")).lower(broken).build());
+            byte[] square = ImageCodec.defaults().encodePng(RgbImage.filled(100, 100, 255, 255, 255));
+            CompletableFuture<TryOnResult> mask = service.submit(request(1).mask(ImageSource.of(square, "same.png"))
+                    .person(ImageSource.of(PERSON, "same.png")).build());
+
+            assertThat(failure(garments)).isInstanceOfSatisfying(InvalidInputException.class,
+                    e -> assertThat(e.input()).isEqualTo(Input.LOWER));
+            // the mask is square, the person 3:4: the mask cannot line up with the person
+            assertThat(failure(mask)).isInstanceOfSatisfying(InvalidInputException.class,
+                    e -> assertThat(e.input()).isEqualTo(Input.MASK)).hasMessageContaining("aspect ratios differ");
+        }
+    }
+
+    @Test
+    void aRequestWithoutAGarmentItsClothTypeNeedsIsRefusedNamingTheGarment() {
+        assertThatThrownBy(() -> request(1).clothType(ClothType.LOWER).build())
+                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.input()).isEqualTo(Input.LOWER))
+                .hasMessageContaining("cloth type lower needs the lower garment image");
+        assertThatThrownBy(() -> request(1).person(null).build())
+                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.input()).isEqualTo(Input.PERSON));
+    }
+
+    @Test
+    void garmentsTheClothTypeDoesNotUseAreNeitherKeptNorRead() throws Exception {
+        ImageSource unreadable = new ImageSource() {
+            @Override
+            public String name() {
+                return "never read";
+            }
+
+            @Override
+            public byte[] read() {
+                throw new AssertionError("a garment the cloth type ignores was read");
+            }
+        };
+        TryOnRequest upperOnly = request(1).lower(unreadable).build();
+
+        assertThat(upperOnly.sources()).containsOnlyKeys(Input.PERSON, Input.MASK, Input.UPPER);
+        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+            assertThat(service.submit(upperOnly).get(60, TimeUnit.SECONDS).image()).isNotNull();
+        }
+    }
+
+    @Test
+    void metricsReadAfterAFutureCompletesAlreadyCountItsRequest() throws Exception {
+        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+            for (int i = 1; i <= 20; i++) {
+                service.submit(request(i).build()).get(60, TimeUnit.SECONDS);
+                ServiceMetrics afterResult = service.metrics();
+                assertThat(afterResult.completed()).as("completed after result %d", i).isEqualTo(i);
+                assertThat(afterResult.inFlight()).as("in flight after result %d", i).isZero();
+                assertThat(afterResult.queued()).as("queued after result %d", i).isZero();
+            }
+            CompletableFuture<TryOnResult> bad = service.submit(request(1)
+                    .person(ImageSource.of(new byte[] {1, 2, 3}, "bad")).build());
+            failure(bad);
+            assertThat(service.metrics().failed()).isEqualTo(1);
+            assertThat(service.metrics().queued()).isZero();
         }
     }
 
@@ -257,9 +330,13 @@ class TryOnServiceTest {
     void sizesTheModelDoesNotSupportAreRefusedAtSubmission() {
         try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
             assertThatThrownBy(() -> service.submit(request(1).size(320, 448).build()))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not 320x448");
+                    .isInstanceOfSatisfying(InvalidParameterException.class,
+                            e -> assertThat(e.parameter()).isEqualTo(InvalidParameterException.Parameter.SIZE))
+                    .hasMessageContaining("not 320x448");
             assertThatThrownBy(() -> service.submit(request(1).parameters(QUICK.toBuilder().steps(1000).build())
-                    .build())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1000 steps");
+                    .build())).isInstanceOfSatisfying(InvalidParameterException.class,
+                            e -> assertThat(e.parameter()).isEqualTo(InvalidParameterException.Parameter.STEPS))
+                    .hasMessageContaining("1000 steps");
             assertThat(service.metrics().submitted()).isZero();
         }
     }

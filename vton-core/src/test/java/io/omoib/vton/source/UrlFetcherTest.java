@@ -8,7 +8,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -171,13 +172,14 @@ class UrlFetcherTest {
 
     @Test
     void connectionRefusedIsUnavailable() throws IOException {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
-        URI closedPort = URI.create("http://127.0.0.1:" + port + "/a.jpg");
+        // a socket bound but not listening: connections to its port are refused, and while it is held no
+        // other program can take the port
+        try (Socket bound = new Socket()) {
+            bound.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            URI closedPort = URI.create("http://127.0.0.1:" + bound.getLocalPort() + "/a.jpg");
 
-        assertFails(Kind.UNAVAILABLE, "connection refused", () -> fetcher(LOOPBACK).fetch(closedPort));
+            assertFails(Kind.UNAVAILABLE, "connection refused", () -> fetcher(LOOPBACK).fetch(closedPort));
+        }
     }
 
     @Test

@@ -13,13 +13,13 @@ public final class Garments {
      * @param upper the upper garment, or {@code null} when not given
      * @param lower the lower garment, or {@code null} when not given
      * @return the garment image, before resizing
-     * @throws IllegalArgumentException naming the missing garment
+     * @throws InvalidInputException naming the missing garment
      */
     public static RgbImage forClothType(ClothType clothType, RgbImage upper, RgbImage lower) {
         return switch (clothType) {
-            case UPPER -> require(upper, "upper", clothType);
-            case LOWER -> require(lower, "lower", clothType);
-            case OVERALL -> stack(require(upper, "upper", clothType), require(lower, "lower", clothType));
+            case UPPER -> require(upper, Input.UPPER, clothType);
+            case LOWER -> require(lower, Input.LOWER, clothType);
+            case OVERALL -> stack(require(upper, Input.UPPER, clothType), require(lower, Input.LOWER, clothType));
         };
     }
 
@@ -39,17 +39,26 @@ public final class Garments {
     /** {@link #forClothType} as a resampler source: an outfit is stacked as it is read, never stored. */
     static ResampleSource sourceFor(ClothType clothType, RgbImage upper, RgbImage lower) {
         return switch (clothType) {
-            case UPPER -> ResampleSource.of(require(upper, "upper", clothType));
-            case LOWER -> ResampleSource.of(require(lower, "lower", clothType));
-            case OVERALL -> ResampleSource.stacked(require(upper, "upper", clothType), require(lower, "lower", clothType));
+            case UPPER -> ResampleSource.of(require(upper, Input.UPPER, clothType));
+            case LOWER -> ResampleSource.of(require(lower, Input.LOWER, clothType));
+            case OVERALL -> ResampleSource.stacked(require(upper, Input.UPPER, clothType), require(lower, Input.LOWER, clothType));
         };
     }
 
-    private static RgbImage require(RgbImage garment, String which, ClothType clothType) {
+    private static RgbImage require(RgbImage garment, Input which, ClothType clothType) {
         if (garment == null) {
-            throw new IllegalArgumentException("cloth type " + clothType.id() + " needs the " + which
-                    + " garment image, but none was given; pass it or choose another cloth type");
+            throw missing(which, clothType);
         }
         return garment;
+    }
+
+    /**
+     * @param garment a garment the cloth type needs
+     * @param clothType the cloth type
+     * @return the error for a request that lacks it, naming both
+     */
+    public static InvalidInputException missing(Input garment, ClothType clothType) {
+        return new InvalidInputException(garment, "cloth type " + clothType.id() + " needs the "
+                + garment.description() + ", but none was given; pass it or choose another cloth type", null);
     }
 }

@@ -73,8 +73,9 @@ public final class TryOnImages {
      * @param width output width in pixels, a positive multiple of {@value #SIZE_MULTIPLE}
      * @param height output height in pixels, a positive multiple of {@value #SIZE_MULTIPLE}
      * @return the prepared set, each image {@code width x height}
-     * @throws IllegalArgumentException if the size is invalid, a needed garment is missing, the mask's
-     *     aspect ratio differs from the person's, or the mask selects no pixel
+     * @throws IllegalArgumentException if the size is invalid
+     * @throws InvalidInputException if a needed garment is missing, the mask's aspect ratio differs
+     *     from the person's, or the mask selects no pixel
      */
     public static TryOnImages prepare(RgbImage person, RgbImage mask, RgbImage upper, RgbImage lower,
                                       ClothType clothType, int width, int height) {
@@ -88,9 +89,9 @@ public final class TryOnImages {
         GrayImage preparedMask = Masks.threshold(
                 Resize.grayResizeAndCrop(mask, width, height), Masks.DEFAULT_THRESHOLD);
         if (!Masks.selectsAny(preparedMask)) {
-            throw new IllegalArgumentException("the mask image selects no pixel: after resizing to "
+            throw new InvalidInputException(Input.MASK, "the mask image selects no pixel: after resizing to "
                     + width + "x" + height + " no pixel is at least " + Masks.DEFAULT_THRESHOLD
-                    + " gray; paint the garment region white");
+                    + " gray; paint the garment region white", null);
         }
         return new TryOnImages(
                 Resize.resizeAndCrop(person, width, height),
@@ -110,11 +111,11 @@ public final class TryOnImages {
         double personAspect = (double) person.width() / person.height();
         double maskAspect = (double) mask.width() / mask.height();
         if (Math.abs(maskAspect / personAspect - 1) > ASPECT_TOLERANCE) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+            throw new InvalidInputException(Input.MASK, String.format(java.util.Locale.ROOT,
                     "the mask image is %dx%d but the person image is %dx%d: their aspect ratios differ"
                             + " (%.3f vs %.3f), so the mask would not line up; send the mask at the person"
                             + " image's size", mask.width(), mask.height(), person.width(), person.height(),
-                    maskAspect, personAspect));
+                    maskAspect, personAspect), null);
         }
     }
 

@@ -37,4 +37,26 @@ class ClothTypeTest {
             assertThat(type.id()).isLowerCase();
         }
     }
+
+    @Test
+    void eachClothTypeNamesTheGarmentsItNeedsAndAlwaysNeedsThePersonAndMask() {
+        assertThat(ClothType.UPPER.garments()).containsExactly(Input.UPPER);
+        assertThat(ClothType.LOWER.garments()).containsExactly(Input.LOWER);
+        assertThat(ClothType.OVERALL.garments()).containsExactly(Input.UPPER, Input.LOWER);
+        for (ClothType type : ClothType.values()) {
+            assertThat(type.needs(Input.PERSON)).isTrue();
+            assertThat(type.needs(Input.MASK)).isTrue();
+        }
+        assertThat(ClothType.UPPER.needs(Input.LOWER)).isFalse();
+        assertThat(ClothType.LOWER.needs(Input.UPPER)).isFalse();
+    }
+
+    @Test
+    void aMissingGarmentIsRefusedNamingItsRole() {
+        RgbImage shirt = RgbImage.filled(10, 10, 1, 2, 3);
+
+        assertThatThrownBy(() -> Garments.forClothType(ClothType.OVERALL, shirt, null))
+                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.input()).isEqualTo(Input.LOWER))
+                .hasMessageContaining("lower garment image");
+    }
 }

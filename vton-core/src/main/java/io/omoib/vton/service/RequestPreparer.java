@@ -1,0 +1,76 @@
+package io.omoib.vton.service;
+
+import io.omoib.vton.preprocess.ImageCodec;
+import io.omoib.vton.preprocess.Input;
+import io.omoib.vton.preprocess.InvalidImageException;
+import io.omoib.vton.preprocess.InvalidInputException;
+import io.omoib.vton.preprocess.RgbImage;
+import io.omoib.vton.preprocess.TryOnImages;
+import io.omoib.vton.source.ImageSource;
+import io.omoib.vton.source.ImageSourceException;
+import java.io.IOException;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Turns a {@link TryOnRequest} into pipeline inputs: reads each image from its source, decodes it
+ * and prepares the set ({@link TryOnImages#prepare}). The one path from a request to the pipeline,
+ * used by {@link TryOnService} and by tools that only prepare (the {@code vton preprocess} command).
+ *
+ * <p>Every failure about one image is an {@link InvalidInputException} naming its {@link Input}, with
+ * the source's or decoder's exception as the cause, so callers can name their own field for it.
+ */
+public final class RequestPreparer {
+    private final ImageCodec codec;
+
+    /** @param codec decodes within its limits */
+    public RequestPreparer(ImageCodec codec) {
+        this.codec = Objects.requireNonNull(codec, "codec");
+    }
+
+    /**
+     * @param request what to prepare
+     * @param width output width in pixels, a positive multiple of 8
+     * @param height output height in pixels, likewise
+     * @return the prepared images
+     * @throws InvalidInputException if an image cannot be read or decoded, or the images do not fit together
+     * @throws IOException if a source fails in a way that is not the input's fault
+     */
+    public TryOnImages prepare(TryOnRequest request, int width, int height) throws IOException {
+        return prepare(request, width, height, () -> false);
+    }
+
+    /**
+     * As {@link #prepare(TryOnRequest, int, int)}, stopping between images once {@code abandoned} says so.
+     *
+     * @throws CancellationException if {@code abandoned} became true
+     */
+    TryOnImages prepare(TryOnRequest request, int width, int height, BooleanSupplier abandoned) throws IOException {
+        Map<Input, RgbImage> images = new EnumMap<>(Input.class);
+        for (Map.Entry<Input, ImageSource> entry : request.sources().entrySet()) {
+            if (abandoned.getAsBoolean()) {
+                throw new CancellationException("try-on " + request.id() + " was abandoned while its images were read");
+            }
+            images.put(entry.getKey(), decode(entry.getKey(), entry.getValue()));
+        }
+        return TryOnImages.prepare(images.get(Input.PERSON), images.get(Input.MASK), images.get(Input.UPPER),
+                images.get(Input.LOWER), request.clothType(), width, height);
+    }
+
+    /**
+     * @param input the image's role
+     * @param source where it comes from
+     * @return the decoded image
+     * @throws InvalidInputException if it cannot be read or decoded
+     */
+    public RgbImage decode(Input input, ImageSource source) throws IOException {
+        try {
+            return codec.decode(source.read(), source.name());
+        } catch (ImageSourceException | InvalidImageException e) {
+            throw new InvalidInputException(input, e.getMessage(), e);
+        }
+    }
+}

@@ -6,14 +6,14 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.omoib.vton.pipeline.InferenceException;
+import io.omoib.vton.pipeline.InvalidParameterException;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ImageCodec;
-import io.omoib.vton.preprocess.InvalidImageException;
+import io.omoib.vton.preprocess.InvalidInputException;
 import io.omoib.vton.service.QueueFullException;
 import io.omoib.vton.service.ServiceMetrics;
 import io.omoib.vton.service.TryOnResult;
 import io.omoib.vton.service.TryOnService;
-import io.omoib.vton.source.ImageSourceException;
 import io.omoib.vton.source.ImageSources;
 import java.io.IOException;
 import java.io.InputStream;
@@ -231,9 +231,9 @@ final class InferenceServer implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             exchange.getResponseHeaders().set("Retry-After", "5");
             error(exchange, 503, null, "the server is shutting down");
-        } catch (IllegalArgumentException e) {
+        } catch (InvalidParameterException e) {
             badRequests.incrementAndGet();
-            error(exchange, 400, e.getMessage().contains("steps") ? "num_inference_steps" : null, e.getMessage());
+            error(exchange, 400, Invocation.field(e.parameter()), e.getMessage());
         }
     }
 
@@ -322,10 +322,10 @@ final class InferenceServer implements AutoCloseable {
     private void fail(HttpExchange exchange, Invocation invocation, Throwable failure) throws IOException {
         if (failure instanceof TimeoutException) {
             error(exchange, 504, null, "the try-on did not finish within " + timeout.toSeconds() + " s");
-        } else if (failure instanceof ImageSourceException e) {
-            error(exchange, 400, invocation.fieldOf(e.source()), e.getMessage());
-        } else if (failure instanceof InvalidImageException e) {
-            error(exchange, 400, invocation.fieldOf(e.inputName()), e.getMessage());
+        } else if (failure instanceof InvalidInputException e) {
+            error(exchange, 400, invocation.field(e.input()), e.getMessage());
+        } else if (failure instanceof InvalidParameterException e) {
+            error(exchange, 400, Invocation.field(e.parameter()), e.getMessage());
         } else if (failure instanceof IllegalArgumentException e) {
             error(exchange, 400, null, e.getMessage());
         } else if (failure instanceof RejectedExecutionException || failure instanceof CancellationException) {

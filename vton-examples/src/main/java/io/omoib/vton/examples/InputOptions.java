@@ -1,18 +1,16 @@
 package io.omoib.vton.examples;
 
 import io.omoib.vton.preprocess.ClothType;
-import io.omoib.vton.preprocess.ImageCodec;
-import io.omoib.vton.preprocess.RgbImage;
-import io.omoib.vton.preprocess.TryOnImages;
+import io.omoib.vton.preprocess.Input;
+import io.omoib.vton.service.TryOnRequest;
 import io.omoib.vton.source.ImageSource;
-import io.omoib.vton.source.ImageSourceException;
 import io.omoib.vton.source.ImageSources;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import picocli.CommandLine.Option;
 
-/** The input images of {@code tryon} and {@code preprocess}, and how they become pipeline inputs. */
+/** The input images of {@code tryon} and {@code preprocess}, and the request they make. */
 final class InputOptions {
     /** The bundled sample pictures: a drawn figure, its mask, a shirt and trousers. */
     private static final String SAMPLES = "samples/";
@@ -33,6 +31,11 @@ final class InputOptions {
             description = "What the try-on replaces (default: ${DEFAULT-VALUE}).")
     String clothType;
 
+    /** @return the option that gives an input: {@code --person}, {@code --mask}, {@code --upper}, {@code --lower} */
+    static String option(Input input) {
+        return "--" + input.id();
+    }
+
     /** @return the cloth type, or a {@link BadInputException} naming the option */
     ClothType clothType() {
         try {
@@ -47,69 +50,46 @@ final class InputOptions {
         return person == null && mask == null && upper == null && lower == null;
     }
 
-    /** The decoded person, mask and garments the cloth type needs; garments it ignores are {@code null}. */
-    record Decoded(RgbImage person, RgbImage mask, RgbImage upper, RgbImage lower, ClothType clothType) {
-        TryOnImages prepare(int width, int height) {
-            try {
-                return TryOnImages.prepare(person, mask, upper, lower, clothType, width, height);
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException(null, e.getMessage());
-            }
-        }
-    }
-
     /**
      * @param sources resolves SRC texts
-     * @param codec decodes within its limits
-     * @return the decoded images
+     * @return a request for the images the cloth type needs (the bundled samples when none is given)
      * @throws BadInputException if a needed image is missing
-     * @throws ImageSourceException if one cannot be read
+     * @throws IOException if a SRC names nothing this command may read
      */
-    Decoded decode(ImageSources sources, ImageCodec codec) throws IOException {
+    TryOnRequest.Builder request(ImageSources sources) throws IOException {
         ClothType type = clothType();
-        boolean needsUpper = type != ClothType.LOWER;
-        boolean needsLower = type != ClothType.UPPER;
-        if (samples()) {
-            return new Decoded(sample("person.jpg", codec), sample("mask.png", codec),
-                    needsUpper ? sample("upper.jpg", codec) : null, needsLower ? sample("lower.jpg", codec) : null, type);
+        TryOnRequest.Builder request = TryOnRequest.builder().clothType(type);
+        for (Input input : Input.values()) {
+            if (type.needs(input)) {
+                request.image(input, samples() ? sample(input) : source(sources, input, type));
+            }
         }
-        require(person, "--person");
-        require(mask, "--mask");
-        if (needsUpper) {
-            require(upper, "--upper", type);
-        }
-        if (needsLower) {
-            require(lower, "--lower", type);
-        }
-        return new Decoded(read(sources, person, "--person", codec), read(sources, mask, "--mask", codec),
-                needsUpper ? read(sources, upper, "--upper", codec) : null,
-                needsLower ? read(sources, lower, "--lower", codec) : null, type);
+        return request;
     }
 
-    private static void require(String value, String option) {
-        if (value == null) {
-            throw new BadInputException(option, option + " is required when any input image is given"
-                    + " (give none to use the bundled samples)");
+    private ImageSource source(ImageSources sources, Input input, ClothType type) throws IOException {
+        String spec = switch (input) {
+            case PERSON -> person;
+            case MASK -> mask;
+            case UPPER -> upper;
+            case LOWER -> lower;
+        };
+        String option = option(input);
+        if (spec == null) {
+            throw new BadInputException(option, type.garments().contains(input)
+                    ? option + " is required for --cloth-type " + type.id()
+                    : option + " is required when any input image is given (give none to use the bundled samples)");
         }
+        return sources.resolve(spec, option);
     }
 
-    private static void require(String value, String option, ClothType type) {
-        if (value == null) {
-            throw new BadInputException(option, option + " is required for --cloth-type " + type.id());
-        }
-    }
-
-    private static RgbImage read(ImageSources sources, String spec, String option, ImageCodec codec) throws IOException {
-        ImageSource source = sources.resolve(spec, option);
-        return codec.decode(source.read(), source.name());
-    }
-
-    private static RgbImage sample(String name, ImageCodec codec) {
+    private static ImageSource sample(Input input) {
+        String name = input.id() + (input == Input.MASK ? ".png" : ".jpg");
         try (InputStream in = InputOptions.class.getResourceAsStream(SAMPLES + name)) {
             if (in == null) {
                 throw new IllegalStateException("the sample " + name + " is missing from the jar");
             }
-            return codec.decode(in.readAllBytes(), "sample " + name);
+            return ImageSource.of(in.readAllBytes(), "sample " + name);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

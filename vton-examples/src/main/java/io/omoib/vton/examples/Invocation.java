@@ -3,39 +3,52 @@ package io.omoib.vton.examples;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import io.omoib.vton.pipeline.InvalidParameterException;
+import io.omoib.vton.pipeline.InvalidParameterException.Parameter;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.service.TryOnRequest;
 import io.omoib.vton.source.ImageSource;
 import io.omoib.vton.source.ImageSourceException;
 import io.omoib.vton.source.ImageSources;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
+import java.util.EnumMap;
 import java.util.Map;
 
 /**
  * One {@code POST /invocations} body, checked field by field: the seed server's JSON (all strings)
- * plus optional sampling fields and base64 images.
+ * plus optional sampling fields and base64 images. It remembers which field carried each input, so a
+ * failure about an {@link Input} or a {@link Parameter}, however late it happens, names its field.
  */
 final class Invocation {
-    private final TryOnRequest request;
-    /** Which request field each image source came from, by source name, to name the field in errors. */
-    private final Map<String, String> fieldBySource;
+    /** The JSON fields of the sampling parameters. */
+    private static final Map<Parameter, String> PARAMETER_FIELDS = new EnumMap<>(Map.of(
+            Parameter.STEPS, "num_inference_steps", Parameter.GUIDANCE, "guidance_scale", Parameter.ETA, "eta",
+            Parameter.SEED, "seed"));
 
-    private Invocation(TryOnRequest request, Map<String, String> fieldBySource) {
+    private final TryOnRequest request;
+    /** The field each input came from: its URL field or its base64 field. */
+    private final Map<Input, String> fields;
+
+    private Invocation(TryOnRequest request, Map<Input, String> fields) {
         this.request = request;
-        this.fieldBySource = fieldBySource;
+        this.fields = fields;
     }
 
     TryOnRequest request() {
         return request;
     }
 
-    /** @return the request field an image source came from, or {@code null} */
-    String fieldOf(String sourceName) {
-        return fieldBySource.get(sourceName);
+    /** @return the request field that carried the input, or {@code null} if none did */
+    String field(Input input) {
+        return fields.get(input);
+    }
+
+    /** @return the request field of a sampling parameter, or {@code null} (the size has none) */
+    static String field(Parameter parameter) {
+        return PARAMETER_FIELDS.get(parameter);
     }
 
     /**
@@ -56,52 +69,37 @@ final class Invocation {
         } catch (IllegalArgumentException e) {
             throw new BadInputException("cloth_type", e.getMessage());
         }
-        Map<String, String> fields = new HashMap<>();
+        Map<Input, String> fields = new EnumMap<>(Input.class);
         TryOnRequest.Builder b = TryOnRequest.builder()
                 .clothType(clothType)
                 .userId(string(json, "userId", true))
                 .timestamp(string(json, "timestamp", true))
-                .timeout(timeout)
-                .person(image(json, "person_image_url", "person_image", true, sources, fields))
-                .mask(image(json, "mask_image_url", "mask_image", true, sources, fields));
-        if (clothType != ClothType.LOWER) {
-            b.upper(image(json, "upper_cloth_url", "upper_cloth", true, sources, fields));
-        }
-        if (clothType != ClothType.UPPER) {
-            b.lower(image(json, "lower_cloth_url", "lower_cloth", true, sources, fields));
+                .timeout(timeout);
+        for (Input input : Input.values()) {
+            if (clothType.needs(input)) {
+                b.image(input, image(json, input, sources, fields));
+            }
         }
         TryOnParameters.Builder p = defaults.toBuilder();
         try {
-            Number steps = number(json, "num_inference_steps");
+            Number steps = number(json, Parameter.STEPS);
             if (steps != null) {
-                p.steps((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, integer(steps, "num_inference_steps"))));
+                p.steps((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, integer(steps, Parameter.STEPS))));
             }
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("num_inference_steps", e.getMessage());
-        }
-        try {
-            Number guidance = number(json, "guidance_scale");
+            Number guidance = number(json, Parameter.GUIDANCE);
             if (guidance != null) {
                 p.guidance(guidance.floatValue());
             }
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("guidance_scale", e.getMessage());
-        }
-        try {
-            Number seed = number(json, "seed");
+            Number seed = number(json, Parameter.SEED);
             if (seed != null) {
-                p.seed(integer(seed, "seed"));
+                p.seed(integer(seed, Parameter.SEED));
             }
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("seed", e.getMessage());
-        }
-        try {
-            Number eta = number(json, "eta");
+            Number eta = number(json, Parameter.ETA);
             if (eta != null) {
                 p.eta(eta.floatValue());
             }
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("eta", e.getMessage());
+        } catch (InvalidParameterException e) {
+            throw new BadInputException(field(e.parameter()), e.getMessage());
         }
         return new Invocation(b.parameters(p.build()).build(), fields);
     }
@@ -125,7 +123,8 @@ final class Invocation {
     }
 
     /** @return a number given as a JSON number or as a numeric string, or {@code null} when absent */
-    private static Number number(JsonObject json, String field) {
+    private static Number number(JsonObject json, Parameter parameter) {
+        String field = field(parameter);
         JsonElement value = json.get(field);
         if (value == null || value.isJsonNull()) {
             return null;
@@ -142,65 +141,45 @@ final class Invocation {
                 // reported below
             }
         }
-        throw new IllegalArgumentException("the field " + field + " must be a number");
+        throw new BadInputException(field, "the field " + field + " must be a number");
     }
 
-    private static long integer(Number number, String field) {
+    private static long integer(Number number, Parameter parameter) {
         double d = number.doubleValue();
         if (d != Math.rint(d) || Math.abs(d) > 1e15) {
-            throw new IllegalArgumentException("the field " + field + " must be a whole number, got " + d);
+            throw new BadInputException(field(parameter), "the field " + field(parameter)
+                    + " must be a whole number, got " + d);
         }
         return (long) d;
     }
 
-    private static ImageSource image(JsonObject json, String urlField, String base64Field, boolean required,
-                                     ImageSources sources, Map<String, String> fields) {
+    /** The input's image from its URL field ({@code person_image_url}) or its base64 field ({@code person_image}). */
+    private static ImageSource image(JsonObject json, Input input, ImageSources sources, Map<Input, String> fields) {
+        String base64Field = switch (input) {
+            case PERSON -> "person_image";
+            case MASK -> "mask_image";
+            case UPPER -> "upper_cloth";
+            case LOWER -> "lower_cloth";
+        };
+        String urlField = base64Field + "_url";
         String url = string(json, urlField, false);
         String base64 = string(json, base64Field, false);
         if (url != null && base64 != null) {
             throw new BadInputException(urlField, "give either " + urlField + " or " + base64Field + ", not both");
         }
-        ImageSource source;
-        String field;
         if (base64 != null) {
-            field = base64Field;
-            source = ImageSource.of(decodeBase64(base64, base64Field), base64Field);
-        } else if (url != null) {
-            field = urlField;
-            try {
-                source = sources.resolve(url, urlField);
-            } catch (ImageSourceException e) {
-                throw new BadInputException(urlField, e.getMessage());
-            }
-        } else if (required) {
-            throw new BadInputException(urlField, "the field " + urlField + " (or " + base64Field + ") is required");
-        } else {
-            return null;
+            fields.put(input, base64Field);
+            return ImageSource.of(decodeBase64(base64, base64Field), base64Field);
         }
-        fields.put(source.name(), field);
-        return named(source);
-    }
-
-    /** A source whose failures carry its own name, even when a redirect led elsewhere, so the field can be named. */
-    private static ImageSource named(ImageSource source) {
-        return new ImageSource() {
-            @Override
-            public String name() {
-                return source.name();
-            }
-
-            @Override
-            public byte[] read() throws IOException {
-                try {
-                    return source.read();
-                } catch (ImageSourceException e) {
-                    if (e.source().equals(source.name())) {
-                        throw e;
-                    }
-                    throw new ImageSourceException(e.kind(), source.name(), "via " + e.getMessage(), e);
-                }
-            }
-        };
+        if (url == null) {
+            throw new BadInputException(urlField, "the field " + urlField + " (or " + base64Field + ") is required");
+        }
+        fields.put(input, urlField);
+        try {
+            return sources.resolve(url, urlField);
+        } catch (ImageSourceException e) {
+            throw new BadInputException(urlField, e.getMessage());
+        }
     }
 
     private static byte[] decodeBase64(String text, String field) {

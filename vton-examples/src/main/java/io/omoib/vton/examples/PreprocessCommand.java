@@ -3,6 +3,8 @@ package io.omoib.vton.examples;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.TryOnImages;
 import io.omoib.vton.s3.AwsSettings;
+import io.omoib.vton.service.RequestPreparer;
+import io.omoib.vton.service.TryOnRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -41,7 +43,8 @@ final class PreprocessCommand implements Callable<Integer> {
         ImageCodec codec = ImageCodec.defaults();
         TryOnImages prepared;
         try (AwsSettings aws = AwsSettings.fromEnvironment()) {
-            prepared = inputs.decode(Environment.sources(System.getenv(), aws, true), codec).prepare(width, height);
+            TryOnRequest request = inputs.request(Environment.sources(System.getenv(), aws, true)).build();
+            prepared = new RequestPreparer(codec).prepare(request, width, height);
         }
         Files.createDirectories(out);
         Files.write(out.resolve("person.png"), codec.encodePng(prepared.person()));

@@ -1,11 +1,11 @@
 package io.omoib.vton.examples;
 
-import io.omoib.vton.pipeline.StepListener;
+import io.omoib.vton.service.ProgressListener;
 import java.io.PrintWriter;
 import java.util.Locale;
 
 /** A one-line progress bar for a terminal: {@code [#####.....] step 7/15  3.2 it/s}. */
-final class ProgressBar implements StepListener {
+final class ProgressBar implements ProgressListener {
     private static final int WIDTH = 30;
     private final PrintWriter out;
     private final long started = System.nanoTime();
@@ -15,7 +15,12 @@ final class ProgressBar implements StepListener {
     }
 
     @Override
-    public void onStep(int step, int steps) {
+    public void onProgress(Event event) {
+        if (event.stage() != Stage.RUNNING) {
+            return;
+        }
+        int step = event.step();
+        int steps = event.steps();
         int filled = WIDTH * step / steps;
         double seconds = (System.nanoTime() - started) / 1e9;
         out.printf(Locale.ROOT, "\r[%s%s] step %d/%d  %.1f it/s", "#".repeat(filled), ".".repeat(WIDTH - filled),

@@ -1,9 +1,10 @@
 package io.omoib.vton.examples;
 
 import io.omoib.vton.pipeline.CatVTONPipeline;
+import io.omoib.vton.pipeline.InvalidParameterException;
 import io.omoib.vton.pipeline.RunTimings;
-import io.omoib.vton.pipeline.StepListener;
 import io.omoib.vton.pipeline.TryOnParameters;
+import io.omoib.vton.preprocess.ClothType;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
@@ -11,21 +12,31 @@ import io.omoib.vton.s3.AwsSettings;
 import io.omoib.vton.service.ImageEncoding;
 import io.omoib.vton.service.ImageFormat;
 import io.omoib.vton.service.LocalDirectorySink;
+import io.omoib.vton.service.ProgressListener;
+import io.omoib.vton.service.RequestPreparer;
 import io.omoib.vton.service.ResultName;
+import io.omoib.vton.service.TryOnRequest;
+import io.omoib.vton.service.TryOnResult;
+import io.omoib.vton.service.TryOnService;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code vton tryon}: one try-on, from files, URLs or s3:// objects, to a file. */
+/**
+ * {@code vton tryon}: one try-on, from files, URLs or s3:// objects, to a file. It goes through
+ * {@link TryOnService}, the path every server request takes, with a queue of one.
+ */
 @Command(name = "tryon", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs one try-on and writes the result.",
                 "With no images given, runs the bundled samples (a drawn figure, a shirt and trousers)."})
@@ -75,48 +86,59 @@ final class TryOnCommand implements Callable<Integer> {
         try {
             parameters = TryOnParameters.builder().steps(steps).guidance(guidance).eta(eta).seed(seed)
                     .repaint(repaint).build();
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(null, e.getMessage());
+        } catch (InvalidParameterException e) {
+            throw new BadInputException("--" + e.parameter().name().toLowerCase(Locale.ROOT), e.getMessage());
         }
         ImageCodec codec = ImageCodec.defaults();
-        long started = System.nanoTime();
-        InputOptions.Decoded decoded;
-        try (AwsSettings aws = AwsSettings.fromEnvironment()) {
-            decoded = inputs.decode(Environment.sources(System.getenv(), aws, true), codec);
-        }
-        try (CatVTONPipeline pipeline = model.pipeline(Environment.bundledModel()).build()) {
-            TryOnImages prepared = decoded.prepare(pipeline.artifact().width(), pipeline.artifact().height());
-            long preparedAt = System.nanoTime();
-            RunTimings[] timings = new RunTimings[1];
-            StepListener bar = System.console() != null ? new ProgressBar(stderr) : StepListener.NONE;
-            RgbImage result = pipeline.runBatch(List.of(prepared), List.of(parameters), new StepListener() {
-                @Override
-                public void onStep(int step, int total) {
-                    bar.onStep(step, total);
-                }
-
-                @Override
-                public void onFinished(RunTimings t) {
-                    timings[0] = t;
-                }
-            }).get(0);
-            Path file = write(result, decoded);
+        try (AwsSettings aws = AwsSettings.fromEnvironment();
+             CatVTONPipeline pipeline = model.pipeline(Environment.bundledModel()).build();
+             TryOnService service = TryOnService.builder().pipeline(pipeline).codec(codec).queueCapacity(1)
+                     .ioThreads(1).build()) {
+            TryOnRequest request = inputs.request(Environment.sources(System.getenv(), aws, true))
+                    .parameters(parameters)
+                    .progress(System.console() != null ? new ProgressBar(stderr) : ProgressListener.NONE)
+                    .build();
+            TryOnResult result = await(service.submit(request));
+            Path file = write(result.image(), request.clothType());
             stdout.println(file);
             if (grid) {
+                // the grid shows what the model saw: the inputs are read and prepared once more
+                TryOnImages prepared = new RequestPreparer(codec).prepare(request, result.image().width(),
+                        result.image().height());
                 Path gridFile = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.[^.]+$", "") + "_grid.jpg");
-                Files.write(gridFile, codec.encodeJpeg(grid(prepared, result)));
+                Files.write(gridFile, codec.encodeJpeg(grid(prepared, result.image())));
                 stdout.println(gridFile);
             }
-            RunTimings t = timings[0];
+            TryOnResult.Timings t = result.timings();
+            RunTimings run = t.pipeline();
             stdout.printf(Locale.ROOT, "%s, %d steps: prepare %.0f ms, encode %.0f ms, denoise %.0f ms (%.1f it/s),"
                             + " decode %.0f ms, total %.0f ms%n", pipeline.variant().id(), steps,
-                    (preparedAt - started) / 1e6, t.encode() / 1e6, t.denoise() / 1e6, steps / (t.denoise() / 1e9),
-                    t.decode() / 1e6, (System.nanoTime() - started) / 1e6);
+                    t.prepare() / 1e6, run.encode() / 1e6, run.denoise() / 1e6, steps / (run.denoise() / 1e9),
+                    run.decode() / 1e6, t.total() / 1e6);
         }
         return 0;
     }
 
-    private Path write(RgbImage result, InputOptions.Decoded decoded) throws IOException {
+    /** @return the result, or the failure as thrown by the service's parts */
+    private static TryOnResult await(CompletableFuture<TryOnResult> future) throws IOException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for the try-on");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    private Path write(RgbImage result, ClothType clothType) throws IOException {
         String name = out.getFileName() == null ? "" : out.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".jpg") || name.endsWith(".jpeg") || name.endsWith(".png")) {
             ImageFormat format = name.endsWith(".png") ? ImageFormat.PNG : ImageFormat.JPEG;
@@ -126,7 +148,7 @@ final class TryOnCommand implements Callable<Integer> {
             return out;
         }
         LocalDirectorySink sink = LocalDirectorySink.builder(out).build();
-        return Path.of(sink.write(new ResultName(user, decoded.clothType(), Long.toString(System.currentTimeMillis())),
+        return Path.of(sink.write(new ResultName(user, clothType, Long.toString(System.currentTimeMillis())),
                 result));
     }
 

@@ -2,6 +2,7 @@ package io.omoib.vton.examples;
 
 import io.omoib.vton.pipeline.ModelArtifactException;
 import io.omoib.vton.preprocess.InvalidImageException;
+import io.omoib.vton.preprocess.InvalidInputException;
 import io.omoib.vton.source.ImageSourceException;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -60,7 +61,11 @@ public final class Vton implements Runnable {
             boolean input = e instanceof BadInputException || e instanceof ImageSourceException
                     || e instanceof InvalidImageException || e instanceof ModelArtifactException
                     || e instanceof IllegalArgumentException;
-            err.println(name + ": " + (input ? "" : "failed: ") + oneLine(e.getMessage() == null ? e.toString() : e.getMessage()));
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (e instanceof InvalidInputException invalid) {
+                message = InputOptions.option(invalid.input()) + ": " + message;
+            }
+            err.println(name + ": " + (input ? "" : "failed: ") + oneLine(message));
             if (verbose) {
                 e.printStackTrace(err);
             }

@@ -258,6 +258,22 @@ class InferenceServerTest {
     }
 
     @Test
+    void aFailingUrlGivenInTwoFieldsIsReportedForTheFieldReadFirst() throws Exception {
+        start();
+        JsonObject shared = seedRequest("");
+        shared.addProperty("upper_cloth_url", files.url("/nothing.jpg"));
+        shared.addProperty("lower_cloth_url", files.url("/nothing.jpg"));
+        assertError(post(shared.toString()), 400, "upper_cloth_url", "HTTP 404");
+
+        JsonObject lowerOnly = seedRequest("");
+        lowerOnly.addProperty("cloth_type", "lower");
+        lowerOnly.addProperty("upper_cloth_url", files.url("/upper.jpg"));
+        lowerOnly.addProperty("lower_cloth_url", files.url("/nothing.jpg"));
+        lowerOnly.addProperty("mask_image_url", files.url("/nothing.jpg"));
+        assertError(post(lowerOnly.toString()), 400, "mask_image_url", "HTTP 404");
+    }
+
+    @Test
     void wrongContentTypeMethodPathAndSizeHaveTheirCodes() throws Exception {
         start();
         assertError(post(seedRequest("").toString(), "Content-Type", "text/plain"), 415, null, "application/json");

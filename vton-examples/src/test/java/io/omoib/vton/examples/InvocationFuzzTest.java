@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.gson.JsonElement;
 import io.omoib.vton.pipeline.TryOnParameters;
+import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.source.ImageSources;
 import java.time.Duration;
 
@@ -22,7 +23,7 @@ class InvocationFuzzTest {
         try {
             JsonElement json = StrictJson.parse(body);
             Invocation invocation = Invocation.parse(json, SOURCES, DEFAULTS, Duration.ofSeconds(55));
-            assertThat(invocation.request().person()).isNotNull();
+            assertThat(invocation.request().source(Input.PERSON)).isNotNull();
         } catch (BadInputException expected) {
             assertThat(expected.getMessage()).isNotBlank();
         }

@@ -7,6 +7,8 @@ import java.util.Arrays;
 /** A block of IPv4 or IPv6 addresses, {@code address/prefixLength}, parsed without DNS. */
 final class Cidr {
     private static final byte[] NAT64_PREFIX = {0, 0x64, (byte) 0xff, (byte) 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    private static final byte[] LOCAL_NAT64_PREFIX = {0, 0x64, (byte) 0xff, (byte) 0x9b, 0, 1};
+    private static final byte[] SIIT_PREFIX = {0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 0, 0};
 
     private final byte[] network;
     private final int prefixLength;
@@ -111,8 +113,9 @@ final class Cidr {
     /**
      * @param address 4 or 16 bytes
      * @return the IPv4 address an IPv6 address carries (IPv4-mapped {@code ::ffff:a.b.c.d},
-     *     IPv4-compatible {@code ::a.b.c.d}, NAT64 {@code 64:ff9b::a.b.c.d}, 6to4 {@code 2002:aabb:ccdd::}),
-     *     or {@code null}
+     *     IPv4-compatible {@code ::a.b.c.d}, NAT64 {@code 64:ff9b::a.b.c.d}, local-use NAT64
+     *     {@code 64:ff9b:1:...:a.b.c.d} in its last 32 bits (a /96 translation prefix), SIIT
+     *     {@code ::ffff:0:a.b.c.d}, 6to4 {@code 2002:aabb:ccdd::}), or {@code null}
      */
     static byte[] embeddedIpv4(byte[] address) {
         if (address.length != 16) {
@@ -124,7 +127,9 @@ final class Cidr {
         }
         boolean mapped = zeros && address[10] == (byte) 0xff && address[11] == (byte) 0xff;
         boolean compatible = zeros && address[10] == 0 && address[11] == 0;
-        if (mapped || compatible || Arrays.equals(address, 0, 12, NAT64_PREFIX, 0, 12)) {
+        if (mapped || compatible || Arrays.equals(address, 0, 12, NAT64_PREFIX, 0, 12)
+                || Arrays.equals(address, 0, 6, LOCAL_NAT64_PREFIX, 0, 6)
+                || Arrays.equals(address, 0, 12, SIIT_PREFIX, 0, 12)) {
             return Arrays.copyOfRange(address, 12, 16);
         }
         if (address[0] == 0x20 && address[1] == 0x02) {

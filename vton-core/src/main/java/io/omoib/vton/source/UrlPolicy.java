@@ -14,8 +14,15 @@ import java.util.TreeSet;
  * resolves to is a public unicast address. Refused: loopback ({@code 127.0.0.0/8}, {@code ::1}),
  * private ({@code 10/8}, {@code 172.16/12}, {@code 192.168/16}, {@code 100.64/10}, {@code fc00::/7}),
  * link-local ({@code 169.254/16}, which holds the cloud metadata service {@code 169.254.169.254}, and
- * {@code fe80::/10}), multicast, unspecified, broadcast and reserved addresses, and IPv6 forms that
- * embed any of them (IPv4-mapped, IPv4-compatible, NAT64 {@code 64:ff9b::/96}, 6to4 {@code 2002::/16}).
+ * {@code fe80::/10}), multicast, unspecified, broadcast and reserved addresses, every other range the
+ * IANA special-purpose registries mark as not globally reachable (documentation {@code 192.0.2/24},
+ * {@code 198.51.100/24}, {@code 203.0.113/24}, {@code 2001:db8::/32}, {@code 3fff::/20};
+ * benchmarking {@code 198.18/15}; 6to4 relays {@code 192.88.99/24}; local-use NAT64
+ * {@code 64:ff9b:1::/48}; SIIT {@code ::ffff:0:0:0/96}; Teredo {@code 2001::/32} and the rest of
+ * {@code 2001::/23}; discard-only {@code 100::/64}; SRv6 {@code 5f00::/16}), and IPv6 forms that embed
+ * a refused IPv4 address (IPv4-mapped, IPv4-compatible, NAT64 {@code 64:ff9b::/96}, 6to4
+ * {@code 2002::/16}, whose public embedded addresses pass, and local-use NAT64 and SIIT, refused
+ * whatever they embed).
  *
  * <p>An allow-list opens the guard for tests and private deployments: a host name (exact, ignoring
  * case) lets that host through whatever it resolves to; a CIDR block ({@code 10.0.0.0/8},
@@ -25,7 +32,12 @@ import java.util.TreeSet;
 public final class UrlPolicy {
     private static final UrlPolicy DEFAULT = builder().build();
 
-    /** Blocks checked against every resolved address, after unwrapping embedded IPv4 addresses. */
+    /**
+     * Blocks checked against every resolved address, and against the IPv4 address an IPv6 one embeds:
+     * every entry of the IANA IPv4 and IPv6 special-purpose address registries that is not globally
+     * reachable, plus multicast. IPv4 blocks come first, so an embedded private address is named by its
+     * own block.
+     */
     private static final List<Cidr> BLOCKED = List.of(
             Cidr.parse("0.0.0.0/8"),          // "this network", unspecified
             Cidr.parse("10.0.0.0/8"),         // RFC 1918
@@ -33,13 +45,26 @@ public final class UrlPolicy {
             Cidr.parse("127.0.0.0/8"),        // loopback
             Cidr.parse("169.254.0.0/16"),     // link-local, cloud metadata
             Cidr.parse("172.16.0.0/12"),      // RFC 1918
-            Cidr.parse("192.0.0.0/24"),       // IETF protocol assignments
+            Cidr.parse("192.0.0.0/24"),       // IETF protocol assignments (DS-Lite, NAT64 discovery)
+            Cidr.parse("192.0.2.0/24"),       // documentation, TEST-NET-1
+            Cidr.parse("192.88.99.0/24"),     // deprecated 6to4 relay anycast
             Cidr.parse("192.168.0.0/16"),     // RFC 1918
             Cidr.parse("198.18.0.0/15"),      // benchmarking
+            Cidr.parse("198.51.100.0/24"),    // documentation, TEST-NET-2
+            Cidr.parse("203.0.113.0/24"),     // documentation, TEST-NET-3
             Cidr.parse("224.0.0.0/4"),        // multicast
             Cidr.parse("240.0.0.0/4"),        // reserved and broadcast
             Cidr.parse("::/128"),             // unspecified
             Cidr.parse("::1/128"),            // loopback
+            Cidr.parse("::ffff:0:0:0/96"),    // SIIT IPv4-translated addresses
+            Cidr.parse("64:ff9b:1::/48"),     // local-use NAT64 (RFC 8215)
+            Cidr.parse("100::/64"),           // discard-only
+            Cidr.parse("100:0:0:1::/64"),     // dummy IPv6 prefix
+            Cidr.parse("2001::/32"),          // Teredo
+            Cidr.parse("2001::/23"),          // IETF protocol assignments (benchmarking 2001:2::/48, ORCHID)
+            Cidr.parse("2001:db8::/32"),      // documentation
+            Cidr.parse("3fff::/20"),          // documentation
+            Cidr.parse("5f00::/16"),          // segment routing (SRv6) SIDs
             Cidr.parse("fc00::/7"),           // unique local
             Cidr.parse("fe80::/10"),          // link-local
             Cidr.parse("fec0::/10"),          // deprecated site-local
@@ -70,15 +95,22 @@ public final class UrlPolicy {
      * @throws ImageSourceException with {@link ImageSourceException.Kind#REFUSED} naming the URL
      */
     public void checkUrl(URI uri) throws ImageSourceException {
+        String refusal = urlRefusal(uri);
+        if (refusal != null) {
+            throw new ImageSourceException(ImageSourceException.Kind.REFUSED, uri, refusal);
+        }
+    }
+
+    /** @return why the URL is refused before its host is resolved, or {@code null} */
+    String urlRefusal(URI uri) {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new ImageSourceException(ImageSourceException.Kind.REFUSED, uri,
-                    "only http and https URLs are fetched, not '" + scheme + "'");
+            return "only http and https URLs are fetched, not '" + scheme + "'";
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            throw new ImageSourceException(ImageSourceException.Kind.REFUSED, uri,
-                    "the URL has no host name (is it percent-encoded or malformed?)");
+            return "the URL has no host name (is it percent-encoded or malformed?)";
         }
+        return null;
     }
 
     /** @return whether the host name is on the allow-list, which lets it through whatever it resolves to */
@@ -99,9 +131,12 @@ public final class UrlPolicy {
         byte[] bytes = address.getAddress();
         byte[] embedded = Cidr.embeddedIpv4(bytes);
         for (Cidr blocked : BLOCKED) {
-            if (blocked.contains(bytes) || (embedded != null && blocked.contains(embedded))) {
-                return address.getHostAddress() + " is in " + blocked + ", which is not public"
-                        + (embedded != null ? " (an IPv4 address inside IPv6)" : "");
+            if (embedded != null && blocked.contains(embedded)) {
+                return address.getHostAddress() + " carries an IPv4 address in " + blocked
+                        + ", which is not public (an IPv4 address inside IPv6)";
+            }
+            if (blocked.contains(bytes)) {
+                return address.getHostAddress() + " is in " + blocked + ", which is not public";
             }
         }
         return null;

@@ -1,5 +1,6 @@
 package io.omoib.vton.service;
 
+import io.omoib.vton.preprocess.DecodeBudget;
 import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
@@ -47,14 +48,16 @@ final class MetricsRecorder {
     /**
      * Counts how a request ended.
      *
-     * @param error {@code null} for a result; a cancellation or rejection counts as cancelled, anything else as failed
+     * @param error {@code null} for a result; a cancellation, or a rejection because the service closed,
+     *     counts as cancelled; anything else (a decode refused for lack of memory included) as failed
      * @param latencyNanos from submission to now
      */
     void ended(Throwable error, long latencyNanos) {
         if (error == null) {
             completed.incrementAndGet();
             addLatency(latencyNanos);
-        } else if (error instanceof CancellationException || error instanceof RejectedExecutionException) {
+        } else if (error instanceof CancellationException || (error instanceof RejectedExecutionException
+                && !(error instanceof DecodeBudget.Exhausted))) {
             cancelled.incrementAndGet();
         } else {
             failed.incrementAndGet();

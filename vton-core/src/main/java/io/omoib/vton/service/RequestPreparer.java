@@ -21,7 +21,11 @@ import java.util.function.BooleanSupplier;
  * used by {@link TryOnService} and by tools that only prepare (the {@code vton preprocess} command).
  *
  * <p>Every failure about one image is an {@link InvalidInputException} naming its {@link Input}, with
- * the source's or decoder's exception as the cause, so callers can name their own field for it.
+ * the source's or decoder's exception as the cause, so callers can name their own field for it. A
+ * decode refused because the process's decode budget is in use is not the input's fault: it is a
+ * {@link java.util.concurrent.RejectedExecutionException} ({@code DecodeBudget.Exhausted}), a 503 on
+ * the server. Between images the preparation checks whether the request was abandoned (deadline
+ * passed, cancelled), so a late request stops reading and decoding.
  */
 public final class RequestPreparer {
     private final ImageCodec codec;
@@ -54,7 +58,7 @@ public final class RequestPreparer {
             if (abandoned.getAsBoolean()) {
                 throw new CancellationException("try-on " + request.id() + " was abandoned while its images were read");
             }
-            images.put(entry.getKey(), decode(entry.getKey(), entry.getValue()));
+            images.put(entry.getKey(), decode(entry.getKey(), entry.getValue(), width, height));
         }
         return TryOnImages.prepare(images.get(Input.PERSON), images.get(Input.MASK), images.get(Input.UPPER),
                 images.get(Input.LOWER), request.clothType(), width, height);
@@ -63,12 +67,16 @@ public final class RequestPreparer {
     /**
      * @param input the image's role
      * @param source where it comes from
+     * @param width the width it will be prepared at (a very large image is read at a fraction of its
+     *     size, see {@link ImageCodec#decode(byte[], String, int, int)})
+     * @param height the height it will be prepared at
      * @return the decoded image
      * @throws InvalidInputException if it cannot be read or decoded
+     * @throws io.omoib.vton.preprocess.DecodeBudget.Exhausted if other decodes hold the memory budget
      */
-    public RgbImage decode(Input input, ImageSource source) throws IOException {
+    public RgbImage decode(Input input, ImageSource source, int width, int height) throws IOException {
         try {
-            return codec.decode(source.read(), source.name());
+            return codec.decode(source.read(), source.name(), width, height);
         } catch (ImageSourceException | InvalidImageException e) {
             throw new InvalidInputException(input, e.getMessage(), e);
         }

@@ -8,6 +8,7 @@ import io.omoib.vton.pipeline.InvalidParameterException;
 import io.omoib.vton.pipeline.TestModels;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.DecodeBudget;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.preprocess.InvalidImageException;
@@ -305,6 +306,38 @@ class TryOnServiceTest {
         assertThat(upperOnly.sources()).containsOnlyKeys(Input.PERSON, Input.MASK, Input.UPPER);
         try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
             assertThat(service.submit(upperOnly).get(60, TimeUnit.SECONDS).image()).isNotNull();
+        }
+    }
+
+    @Test
+    void concurrentLargeImagesQueueForTheDecodeBudgetOrAreTurnedAwayAndTheServiceStaysHealthy() throws Exception {
+        // 4 megapixels: about 36 MiB to decode, so a 48 MiB budget lets one decode run at a time
+        byte[] large = ImageCodec.defaults().encodePng(RgbImage.filled(2000, 2000, 250, 250, 250));
+        DecodeBudget budget = DecodeBudget.of(48L << 20, Duration.ofMillis(200));
+        try (TryOnService service = TryOnService.builder().pipeline(toy).ioThreads(4).queueCapacity(64)
+                .codec(ImageCodec.builder().budget(budget).build()).build()) {
+            List<CompletableFuture<TryOnResult>> bombs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                ImageSource image = ImageSource.of(large, "large" + i + ".png");
+                bombs.add(service.submit(request(i).clothType(ClothType.OVERALL).person(image).mask(image)
+                        .upper(image).lower(image).build()));
+            }
+            int decoded = 0;
+            int refused = 0;
+            for (CompletableFuture<TryOnResult> bomb : bombs) {
+                try {
+                    bomb.get(120, TimeUnit.SECONDS);
+                    decoded++;
+                } catch (ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(DecodeBudget.Exhausted.class);
+                    refused++;
+                }
+            }
+            assertThat(decoded + refused).isEqualTo(8);
+            assertThat(budget.available()).as("every reservation returned").isEqualTo(48L << 20);
+            assertThat(service.isHealthy()).isTrue();
+            assertThat(service.submit(request(99).build()).get(60, TimeUnit.SECONDS).image()).isNotNull();
+            assertThat(service.metrics().failed()).isEqualTo(refused);
         }
     }
 

@@ -73,10 +73,12 @@ public final class ImageCodec {
 
     private final long maxPixels;
     private final long maxEncodedBytes;
+    private final DecodeBudget budget;
 
     private ImageCodec(Builder builder) {
         this.maxPixels = builder.maxPixels;
         this.maxEncodedBytes = builder.maxEncodedBytes;
+        this.budget = builder.budget;
     }
 
     /** @return a builder starting from the defaults (50,000,000 pixels, 64 MiB encoded) */
@@ -92,6 +94,11 @@ public final class ImageCodec {
     /** @return the largest accepted image, in pixels ({@code width * height}) */
     public long maxPixels() {
         return maxPixels;
+    }
+
+    /** @return the memory budget decodes draw from */
+    public DecodeBudget budget() {
+        return budget;
     }
 
     /** @return the largest accepted encoded input, in bytes */
@@ -130,6 +137,26 @@ public final class ImageCodec {
      * @throws InvalidImageException if the bytes are not a decodable image within the limits
      */
     public RgbImage decode(byte[] bytes, String name) {
+        return decode(bytes, name, 0, 0);
+    }
+
+    /**
+     * Decodes an encoded image that will be resized to at most {@code width x height} (after any crop):
+     * an image whose shorter side is at least twice the longer target side in a whole multiple
+     * {@code k >= 2} is read at {@code 1/k} of its size ({@code ImageReadParam} source subsampling, every
+     * {@code k}-th pixel of every {@code k}-th row), so a 50-megapixel photo costs the decoder a quarter
+     * of its memory, and the resize still starts from at least twice the target. Smaller images decode
+     * in full, exactly as {@link #decode(byte[], String)} and as Pillow do.
+     *
+     * @param bytes the encoded image
+     * @param name what to call the input in error messages
+     * @param width the width it will be resized to, or 0 to decode in full
+     * @param height the height it will be resized to, or 0 to decode in full
+     * @return the image, oriented and composited over white
+     * @throws InvalidImageException if the bytes are not a decodable image within the limits
+     * @throws DecodeBudget.Exhausted if the decode budget stayed too full to decode it now
+     */
+    public RgbImage decode(byte[] bytes, String name, int width, int height) {
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(name, "name");
         if (bytes.length > maxEncodedBytes) {
@@ -146,16 +173,12 @@ public final class ImageCodec {
                         + "); it starts with bytes " + hexPrefix(bytes));
             }
             format = FORMATS.get(formatKey(reader.getOriginatingProvider()));
-            BufferedImage image;
             try {
-                image = readFirstImage(reader, in, name, format, bytes);
+                return readFirstImage(reader, in, name, format, bytes, Math.max(width, height));
             } finally {
                 reader.dispose();
             }
-            RgbImage rgb = RgbImage.wrap(image.getWidth(), image.getHeight(), packedRgbOf(image));
-            boolean mayHaveExif = !format.equals("BMP") && !format.equals("GIF");
-            return mayHaveExif ? ExifOrientation.apply(ExifOrientation.read(bytes), rgb) : rgb;
-        } catch (InvalidImageException e) {
+        } catch (InvalidImageException | DecodeBudget.Exhausted e) {
             throw e;
         } catch (OutOfMemoryError e) {
             throw new InvalidImageException(name, "ran out of memory decoding it" + (format == null ? "" : " as " + format)
@@ -166,9 +189,14 @@ public final class ImageCodec {
         }
     }
 
-    /** Header first, limits, then pixels; decoder warnings that mean lost data become errors. */
-    private BufferedImage readFirstImage(ImageReader reader, ImageInputStream in, String name, String format,
-            byte[] bytes) throws IOException {
+    /**
+     * Header first, limits, the memory budget, then pixels; decoder warnings that mean lost data become
+     * errors.
+     *
+     * @param target the longer side the image will be resized to, or 0 to decode in full
+     */
+    private RgbImage readFirstImage(ImageReader reader, ImageInputStream in, String name, String format,
+            byte[] bytes, int target) throws IOException {
         if (format.equals("WebP")) {
             checkRiffLength(bytes, name);
         }
@@ -188,12 +216,41 @@ public final class ImageCodec {
             throw new InvalidImageException(name, "image is " + width + "x" + height + " = " + pixels
                     + " pixels, above the limit of " + maxPixels + "; downscale it or raise ImageCodec.Builder.maxPixels");
         }
-        BufferedImage image = reader.read(0, storedSamplesParam(reader, format, width, height));
-        if (truncation.first != null) {
-            throw new InvalidImageException(name, format + " data is truncated (" + truncation.first
-                    + "); send the complete file");
+        int step = target > 0 ? Math.max(1, Math.min(width, height) / (2 * target)) : 1;
+        int readWidth = (width + step - 1) / step;
+        int readHeight = (height + step - 1) / step;
+        try (DecodeBudget.Reservation reserved = budget.reserve(decodeBytes(reader, (long) readWidth * readHeight), name)) {
+            ImageReadParam param = storedSamplesParam(reader, format, readWidth, readHeight);
+            if (step > 1) {
+                param.setSourceSubsampling(step, step, 0, 0);
+            }
+            BufferedImage image = reader.read(0, param);
+            if (truncation.first != null) {
+                throw new InvalidImageException(name, format + " data is truncated (" + truncation.first
+                        + "); send the complete file");
+            }
+            RgbImage rgb = RgbImage.wrap(image.getWidth(), image.getHeight(), packedRgbOf(image));
+            boolean mayHaveExif = !format.equals("BMP") && !format.equals("GIF");
+            return mayHaveExif ? ExifOrientation.apply(ExifOrientation.read(bytes), rgb) : rgb;
         }
-        return image;
+    }
+
+    /**
+     * What decoding {@code pixels} pixels holds at its peak: the decoder's own image at its stored
+     * sample size (up to 8 bytes a pixel for 16-bit RGBA), the packed RGB result and, for a rotated
+     * image, its turned copy.
+     */
+    private static long decodeBytes(ImageReader reader, long pixels) throws IOException {
+        ImageTypeSpecifier stored = reader.getRawImageType(0);
+        long decoderBytes = 8;
+        if (stored != null) {
+            int bits = 0;
+            for (int band = 0; band < stored.getSampleModel().getNumBands(); band++) {
+                bits += stored.getSampleModel().getSampleSize(band);
+            }
+            decoderBytes = Math.max(1, (bits + 7) / 8);
+        }
+        return pixels * (decoderBytes + 3 + 3);
     }
 
     /**
@@ -423,8 +480,22 @@ public final class ImageCodec {
     public static final class Builder {
         private long maxPixels = DEFAULT_MAX_PIXELS;
         private long maxEncodedBytes = DEFAULT_MAX_ENCODED_BYTES;
+        private DecodeBudget budget = DecodeBudget.shared();
 
         private Builder() {}
+
+        /**
+         * The memory budget decodes reserve from before they read pixels; codecs given the same
+         * budget share it. Default {@link DecodeBudget#shared()}, a quarter of the heap for the whole
+         * process.
+         *
+         * @param budget the budget
+         * @return this builder
+         */
+        public Builder budget(DecodeBudget budget) {
+            this.budget = Objects.requireNonNull(budget, "budget");
+            return this;
+        }
 
         /**
          * The largest image accepted, in pixels ({@code width * height} as declared in the file's

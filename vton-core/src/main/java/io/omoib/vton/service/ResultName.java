@@ -1,6 +1,10 @@
 package io.omoib.vton.service;
 
 import io.omoib.vton.preprocess.ClothType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -15,6 +19,8 @@ import java.util.Objects;
 public record ResultName(String userId, ClothType clothType, String timestamp) {
     /** The longest a part may be once sanitised. */
     static final int MAX_PART = 100;
+    /** Hex digits of the raw part's SHA-256 added when sanitising changed it. */
+    private static final int HASH_DIGITS = 12;
 
     /** Checks that no part is null or empty. */
     public ResultName {
@@ -28,22 +34,43 @@ public record ResultName(String userId, ClothType clothType, String timestamp) {
     }
 
     /**
+     * Makes a part safe for a path or key without letting two different parts meet: a part of at most
+     * 100 characters from {@code [A-Za-z0-9._-]} that does not start with a dot is kept as it is;
+     * any other is rewritten (every other character becomes {@code _}, a leading dot is escaped, the
+     * text is cut) and gets {@code -} and the first 12 hex digits of the SHA-256 of the raw part, so
+     * {@code a/b}, {@code a_b} and {@code a:b} name three results.
+     *
      * @param part a user id or timestamp
-     * @return the part with every character outside {@code [A-Za-z0-9._-]} replaced by {@code _}, a
-     *     leading dot escaped, and cut to 100 characters: a single safe file name or key segment
-     *     ({@code ../../etc} becomes {@code _.._.._etc})
+     * @return a single safe file name or key segment of at most 100 characters ({@code ../../etc}
+     *     becomes {@code _.._.._etc-} and 12 hex digits)
      */
     public static String sanitize(String part) {
         StringBuilder s = new StringBuilder(Math.min(part.length(), MAX_PART) + 1);
+        boolean changed = part.length() > MAX_PART;
         for (int i = 0; i < part.length() && s.length() < MAX_PART; i++) {
             char c = part.charAt(i);
             boolean safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || c == '.' || c == '_' || c == '-';
             s.append(safe ? c : '_');
+            changed |= !safe;
         }
         if (s.length() == 0 || s.charAt(0) == '.') {
             s.insert(0, '_');
+            changed = true;
         }
-        return s.toString();
+        if (!changed) {
+            return s.toString();
+        }
+        s.setLength(Math.min(s.length(), MAX_PART - HASH_DIGITS - 1));
+        return s.append('-').append(sha256Hex(part), 0, HASH_DIGITS).toString();
+    }
+
+    private static String sha256Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 }

@@ -9,7 +9,9 @@ import io.omoib.vton.preprocess.RgbImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,9 +64,23 @@ class LocalDirectorySinkTest {
             assertThat(sink.root().relativize(file).getNameCount()).as(file.toString()).isEqualTo(2);
             assertThat(file.getFileName().toString()).hasSizeLessThanOrEqualTo(2 * ResultName.MAX_PART + 16);
         }
-        assertThat(sink.fileFor(new ResultName("../../etc", ClothType.LOWER, "t")))
-                .isEqualTo(sink.root().resolve("_.._.._etc/_.._.._etc_lower_t.jpg"));
+        assertThat(sink.root().relativize(sink.fileFor(new ResultName("../../etc", ClothType.LOWER, "t")))
+                .toString()).matches("_\\.\\._\\.\\._etc-[0-9a-f]{12}/_\\.\\._\\.\\._etc-[0-9a-f]{12}_lower_t\\.jpg");
         assertThat(files(root)).hasSize(names.length);
+    }
+
+    @Test
+    void namesThatSanitiseAlikeStillNameDifferentFiles() {
+        LocalDirectorySink sink = LocalDirectorySink.builder(root).build();
+        String[] users = {"a/b", "a_b", "a:b", "a b", "x".repeat(101), "x".repeat(102), "x".repeat(100) + "y", ".a", "_.a"};
+        Set<Path> files = new HashSet<>();
+        for (String user : users) {
+            files.add(sink.fileFor(new ResultName(user, ClothType.UPPER, "t")));
+        }
+        assertThat(files).hasSize(users.length);
+        // a name that is already safe is kept as it is
+        assertThat(sink.fileFor(new ResultName("user-1.x_y", ClothType.UPPER, "1732900000")))
+                .isEqualTo(sink.root().resolve("user-1.x_y/user-1.x_y_upper_1732900000.jpg"));
     }
 
     @Test

@@ -16,6 +16,8 @@ public final class TryOnParameters {
     public static final float DEFAULT_GUIDANCE = 2.5f;
     /** CatVTON's default eta. */
     public static final float DEFAULT_ETA = 1.0f;
+    /** The largest guidance scale accepted: far beyond any useful value (CatVTON uses 2.5), short of overflow. */
+    public static final float MAX_GUIDANCE = 50f;
     /** CatVTON's default seed. */
     public static final int DEFAULT_SEED = 42;
 
@@ -130,19 +132,20 @@ public final class TryOnParameters {
             return this;
         }
 
-        /** @param value guidance scale, finite and at least 0 (default 2.5; at most 1 disables guidance) */
+        /** @param value guidance scale, 0 to {@value #MAX_GUIDANCE} (default 2.5; at most 1 disables guidance) */
         public Builder guidance(float value) {
-            if (!(value >= 0) || Float.isInfinite(value)) {
-                throw new InvalidParameterException(Parameter.GUIDANCE, "guidance must be a finite number >= 0, got " + value);
+            if (!(value >= 0 && value <= MAX_GUIDANCE)) {
+                throw new InvalidParameterException(Parameter.GUIDANCE, "guidance must be between 0 and "
+                        + MAX_GUIDANCE + ", got " + value + " (CatVTON uses 2.5; 1 or less turns guidance off)");
             }
             this.guidance = value;
             return this;
         }
 
-        /** @param value eta, finite and at least 0 (default 1) */
+        /** @param value DDIM eta, 0 (deterministic) to 1 (DDPM-like; the default) */
         public Builder eta(float value) {
-            if (!(value >= 0) || Float.isInfinite(value)) {
-                throw new InvalidParameterException(Parameter.ETA, "eta must be a finite number >= 0, got " + value);
+            if (!(value >= 0 && value <= 1)) {
+                throw new InvalidParameterException(Parameter.ETA, "eta must be between 0 and 1, got " + value);
             }
             this.eta = value;
             return this;

@@ -25,6 +25,16 @@ class TryOnParametersTest {
         assertThatThrownBy(() -> TryOnParameters.builder().guidance(-1f)).hasMessageContaining("guidance");
         assertThatThrownBy(() -> TryOnParameters.builder().guidance(Float.NaN)).hasMessageContaining("NaN");
         assertThatThrownBy(() -> TryOnParameters.builder().eta(Float.POSITIVE_INFINITY)).hasMessageContaining("eta");
+        // values a client can send that would overflow the guidance or noise terms into NaN
+        assertThatThrownBy(() -> TryOnParameters.builder().guidance(3.4e38f))
+                .isInstanceOfSatisfying(InvalidParameterException.class,
+                        e -> assertThat(e.parameter()).isEqualTo(InvalidParameterException.Parameter.GUIDANCE))
+                .hasMessageContaining("between 0 and 50");
+        assertThatThrownBy(() -> TryOnParameters.builder().eta(1.5f))
+                .isInstanceOfSatisfying(InvalidParameterException.class,
+                        e -> assertThat(e.parameter()).isEqualTo(InvalidParameterException.Parameter.ETA))
+                .hasMessageContaining("between 0 and 1");
+        assertThat(TryOnParameters.builder().guidance(50f).eta(0f).build().guidance()).isEqualTo(50f);
         assertThatThrownBy(() -> TryOnParameters.builder().seed(-1)).hasMessageContaining("seed");
         assertThatThrownBy(() -> TryOnParameters.builder().seed(1L << 31)).hasMessageContaining("2147483647");
     }

@@ -1,0 +1,70 @@
+package io.omoib.vton.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonObject;
+import io.omoib.vton.pipeline.InvalidParameterException.Parameter;
+import io.omoib.vton.pipeline.TryOnParameters;
+import io.omoib.vton.preprocess.Input;
+import io.omoib.vton.source.ImageSources;
+import java.time.Duration;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** One {@code /invocations} body: which field each failure names. */
+class InvocationTest {
+    private static final ImageSources SOURCES = ImageSources.builder().build();
+    private static final String IMAGE = Base64.getEncoder().encodeToString(new byte[] {1, 2, 3});
+
+    private static JsonObject body() {
+        JsonObject json = new JsonObject();
+        json.addProperty("person_image", IMAGE);
+        json.addProperty("mask_image", IMAGE);
+        json.addProperty("upper_cloth_url", "https://images.example/upper.jpg");
+        json.addProperty("cloth_type", "upper");
+        json.addProperty("userId", "u1");
+        json.addProperty("timestamp", "1");
+        return json;
+    }
+
+    private static Invocation parse(JsonObject json) {
+        return Invocation.parse(json, SOURCES, TryOnParameters.defaults(), Duration.ofSeconds(55));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"guidance_scale, 3.4e38", "guidance_scale, 50.5", "guidance_scale, -1", "eta, 3.4e38", "eta, 1.01",
+            "num_inference_steps, 1001", "num_inference_steps, 0", "seed, -1", "num_inference_steps, 2.5"})
+    void anOutOfRangeSamplingValueIsA400NamingItsField(String field, double value) {
+        JsonObject json = body();
+        json.addProperty(field, value);
+
+        assertThatThrownBy(() -> parse(json)).isInstanceOfSatisfying(BadInputException.class,
+                e -> assertThat(e.field()).isEqualTo(field));
+    }
+
+    @Test
+    void eachInputRemembersTheFieldThatCarriedItAndEachParameterHasOne() {
+        Invocation invocation = parse(body());
+
+        assertThat(invocation.field(Input.PERSON)).isEqualTo("person_image");
+        assertThat(invocation.field(Input.MASK)).isEqualTo("mask_image");
+        assertThat(invocation.field(Input.UPPER)).isEqualTo("upper_cloth_url");
+        assertThat(invocation.field(Input.LOWER)).as("an upper try-on does not read the lower garment").isNull();
+        assertThat(invocation.request().sources()).containsOnlyKeys(Input.PERSON, Input.MASK, Input.UPPER);
+        assertThat(Invocation.field(Parameter.STEPS)).isEqualTo("num_inference_steps");
+        assertThat(Invocation.field(Parameter.GUIDANCE)).isEqualTo("guidance_scale");
+        assertThat(Invocation.field(Parameter.SIZE)).isNull();
+    }
+
+    @Test
+    void aGarmentTheClothTypeNeedsIsRequiredByItsUrlField() {
+        JsonObject json = body();
+        json.addProperty("cloth_type", "overall");
+
+        assertThatThrownBy(() -> parse(json)).isInstanceOfSatisfying(BadInputException.class,
+                e -> assertThat(e.field()).isEqualTo("lower_cloth_url")).hasMessageContaining("lower_cloth");
+    }
+}

@@ -2,9 +2,12 @@ package io.omoib.vton.s3;
 
 import io.omoib.vton.service.CompletionNotifier;
 import io.omoib.vton.service.ResultSink;
+import io.omoib.vton.source.ImageSourceException;
 import io.omoib.vton.source.ImageSources;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -29,17 +32,26 @@ import software.amazon.awssdk.services.sqs.SqsClientBuilder;
  *       {@code http://127.0.0.1:9000}, addressed path-style; unset: AWS.</li>
  *   <li>{@code VTON_SQS_QUEUE_URL} ({@code vton.sqs.queue.url}): send a completion notice there after
  *       each stored result; a queue URL outside {@code amazonaws.com} is also used as the SQS endpoint.</li>
+ *   <li>{@code VTON_S3_INPUTS} ({@code vton.s3.inputs}): where {@code s3://} inputs may be read, as
+ *       comma-separated {@code bucket} or {@code bucket/prefix} entries; {@code *} is any bucket but the
+ *       result bucket (which an entry must name to be readable). Unset: {@code s3://} inputs are refused,
+ *       so a client cannot make the server read whatever its role can read.</li>
  * </ul>
  * Region and credentials come from the SDK's default chains ({@code AWS_REGION},
  * {@code AWS_ACCESS_KEY_ID}, profiles, container and instance roles); with a custom endpoint and no
  * region configured, {@code us-east-1} is used. Clients use the SDK's standard retry mode (3 attempts
  * with backoff), at most 10 s per attempt and 30 s per call, so a slow or hanging store fails a request
- * instead of holding it. Clients are made on first use and closed by {@link #close()}.
+ * instead of holding it. The clients a configuration needs are made when it is built (at start-up,
+ * not on a request's thread) and closed by {@link #close()}; with nothing configured none is made, so
+ * nothing looks up a region or credentials. With a custom endpoint the region is {@code AWS_REGION}
+ * (or {@code aws.region}), else {@code us-east-1}: the SDK's region chain, which may ask the
+ * instance-metadata address, is walked only for AWS itself.
  */
 public final class AwsSettings implements AutoCloseable {
     private final String bucket;
     private final URI s3Endpoint;
     private final String queueUrl;
+    private final List<String> inputs;
     private final Region region;
     private final AwsCredentialsProvider credentials;
     private final Duration attemptTimeout;
@@ -51,10 +63,17 @@ public final class AwsSettings implements AutoCloseable {
         this.bucket = b.bucket;
         this.s3Endpoint = b.s3Endpoint;
         this.queueUrl = b.queueUrl;
+        this.inputs = List.copyOf(b.inputs);
         this.region = b.region;
         this.credentials = b.credentials;
         this.attemptTimeout = b.attemptTimeout;
         this.callTimeout = b.callTimeout;
+        if (bucket != null || !inputs.isEmpty()) {
+            s3();
+        }
+        if (queueUrl != null) {
+            sqs();
+        }
     }
 
     /** @return settings from the environment and system properties */
@@ -76,6 +95,10 @@ public final class AwsSettings implements AutoCloseable {
             b.s3Endpoint(URI.create(endpoint));
         }
         b.queueUrl(setting(env, properties, "VTON_SQS_QUEUE_URL", "vton.sqs.queue.url"));
+        String inputs = setting(env, properties, "VTON_S3_INPUTS", "vton.s3.inputs");
+        if (inputs != null) {
+            b.inputs(inputs.split(","));
+        }
         return b;
     }
 
@@ -102,7 +125,17 @@ public final class AwsSettings implements AutoCloseable {
         return Optional.ofNullable(queueUrl);
     }
 
-    /** @return the S3 client, made on first use */
+    /** @return whether any setting asks for AWS: a result bucket, input buckets or a completion queue */
+    public boolean configured() {
+        return bucket != null || !inputs.isEmpty() || queueUrl != null;
+    }
+
+    /** @return where {@code s3://} inputs may be read ({@code bucket} or {@code bucket/prefix}); empty: nowhere */
+    public List<String> inputs() {
+        return inputs;
+    }
+
+    /** @return the S3 client, made when the settings were built if they name a bucket, else on first use */
     public synchronized S3Client s3() {
         if (s3 == null) {
             S3ClientBuilder b = S3Client.builder().region(region(s3Endpoint)).overrideConfiguration(clientConfiguration());
@@ -117,7 +150,7 @@ public final class AwsSettings implements AutoCloseable {
         return s3;
     }
 
-    /** @return the SQS client, made on first use */
+    /** @return the SQS client, made when the settings were built if they name a queue, else on first use */
     public synchronized SqsClient sqs() {
         if (sqs == null) {
             URI endpoint = sqsEndpoint();
@@ -144,12 +177,45 @@ public final class AwsSettings implements AutoCloseable {
     }
 
     /**
-     * @param sources a builder to add {@code s3://} sources to, read with this S3 client
+     * Lets {@code sources} open {@code s3://} URIs inside {@link #inputs()} with this S3 client; with no
+     * inputs configured it adds nothing, and {@code s3://} stays an unsupported scheme.
+     *
+     * @param sources a builder to add {@code s3://} sources to
      * @param maxBytes the largest object accepted
      * @return the same builder
      */
     public ImageSources.Builder addS3Sources(ImageSources.Builder sources, long maxBytes) {
-        return sources.scheme("s3", uri -> S3ImageSource.of(s3(), uri, maxBytes));
+        if (inputs.isEmpty()) {
+            return sources;
+        }
+        S3Client client = s3();
+        return sources.scheme("s3", uri -> {
+            S3ImageSource source = S3ImageSource.of(client, uri, maxBytes);
+            if (!readable(source.location())) {
+                throw new ImageSourceException(ImageSourceException.Kind.REFUSED, source.name(),
+                        "is outside the buckets this server reads inputs from (VTON_S3_INPUTS)", null);
+            }
+            return source;
+        });
+    }
+
+    /** @return whether an input entry covers the object: its bucket, or its bucket and a prefix of its key */
+    private boolean readable(S3Uri object) {
+        for (String entry : inputs) {
+            if (entry.equals("*")) {
+                if (!object.bucket().equals(bucket)) {
+                    return true;
+                }
+                continue;
+            }
+            int slash = entry.indexOf('/');
+            String entryBucket = slash < 0 ? entry : entry.substring(0, slash);
+            String prefix = slash < 0 ? "" : entry.substring(slash + 1);
+            if (object.bucket().equals(entryBucket) && object.key().startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private URI sqsEndpoint() {
@@ -165,6 +231,10 @@ public final class AwsSettings implements AutoCloseable {
     private Region region(URI endpoint) {
         if (region != null) {
             return region;
+        }
+        if (endpoint != null) {
+            String configured = System.getProperty("aws.region", System.getenv("AWS_REGION"));
+            return configured == null || configured.isBlank() ? Region.US_EAST_1 : Region.of(configured.strip());
         }
         try {
             return new DefaultAwsRegionProviderChain().getRegion();
@@ -196,7 +266,8 @@ public final class AwsSettings implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "AwsSettings[bucket " + bucket + ", endpoint " + s3Endpoint + ", queue " + queueUrl + "]";
+        return "AwsSettings[bucket " + bucket + ", endpoint " + s3Endpoint + ", queue " + queueUrl + ", inputs "
+                + inputs + "]";
     }
 
     /** Builds {@link AwsSettings}. */
@@ -204,6 +275,7 @@ public final class AwsSettings implements AutoCloseable {
         private String bucket;
         private URI s3Endpoint;
         private String queueUrl;
+        private final List<String> inputs = new ArrayList<>();
         private Region region;
         private AwsCredentialsProvider credentials;
         private Duration attemptTimeout = Duration.ofSeconds(10);
@@ -247,6 +319,23 @@ public final class AwsSettings implements AutoCloseable {
                 throw new IllegalArgumentException("VTON_SQS_QUEUE_URL must be a queue URL, got '" + value + "'");
             }
             queueUrl = value;
+            return this;
+        }
+
+        /**
+         * @param entries where {@code s3://} inputs may be read: {@code bucket}, {@code bucket/prefix},
+         *     or {@code *} for any bucket but the result bucket; blank entries are skipped
+         */
+        public Builder inputs(String... entries) {
+            for (String entry : entries) {
+                String e = entry.strip();
+                if (e.startsWith("s3://")) {
+                    e = e.substring(5);
+                }
+                if (!e.isEmpty()) {
+                    inputs.add(e);
+                }
+            }
             return this;
         }
 

@@ -65,6 +65,11 @@ public final class S3ImageSource implements ImageSource {
         return location.toString();
     }
 
+    /** @return the bucket and key */
+    S3Uri location() {
+        return location;
+    }
+
     @Override
     public byte[] read() throws IOException {
         GetObjectRequest request = GetObjectRequest.builder().bucket(location.bucket()).key(location.key()).build();

@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 /** The README's "On AWS" example as written, configured as a deployment would be: by settings, here system properties. */
 class ReadmeAwsExampleTest {
     private static final Map<String, String> PROPERTIES = Map.of(
-            "vton.s3.bucket", "results", "aws.region", "us-east-1",
+            "vton.s3.bucket", "results", "vton.s3.inputs", "inputs", "aws.region", "us-east-1",
             "aws.accessKeyId", S3TestServer.ACCESS_KEY, "aws.secretAccessKey", S3TestServer.SECRET_KEY);
 
     @AfterEach
@@ -50,7 +50,7 @@ class ReadmeAwsExampleTest {
             URI stored;
 
             // --- as in README.md ---
-            try (AwsSettings aws = AwsSettings.fromEnvironment();   // VTON_S3_BUCKET, VTON_S3_ENDPOINT, VTON_SQS_QUEUE_URL
+            try (AwsSettings aws = AwsSettings.fromEnvironment();   // VTON_S3_BUCKET, VTON_S3_INPUTS=inputs, VTON_SQS_QUEUE_URL, ...
                  CatVTONPipeline pipeline = CatVTONPipeline.builder().modelDirectory(models.resolve("toy-catvton")).build()) {
                 ImageSources sources = aws.addS3Sources(ImageSources.builder(), S3ImageSource.DEFAULT_MAX_BYTES).build();
                 TryOnService.Builder builder = TryOnService.builder().pipeline(pipeline);

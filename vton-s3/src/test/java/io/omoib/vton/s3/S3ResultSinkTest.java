@@ -2,6 +2,7 @@ package io.omoib.vton.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.omoib.vton.preprocess.ClothType;
 import io.omoib.vton.preprocess.ImageCodec;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -34,7 +36,7 @@ class S3ResultSinkTest {
     @BeforeAll
     static void start() throws Exception {
         server = new S3TestServer();
-        settings = server.settings().bucket("results").build();
+        settings = server.settings().bucket("results").inputs("inputs").build();
         s3 = settings.s3();
         s3.createBucket(b -> b.bucket("results"));
         s3.createBucket(b -> b.bucket("inputs"));
@@ -71,8 +73,10 @@ class S3ResultSinkTest {
 
         URI location = sink.write(new ResultName("../../admin", ClothType.UPPER, "a/b?c"), IMAGE);
 
-        assertThat(location.toString()).isEqualTo("s3://results/tryon/upper/_.._.._admin-a_b_c.png");
-        byte[] stored = s3.getObjectAsBytes(b -> b.bucket("results").key("tryon/upper/_.._.._admin-a_b_c.png")).asByteArray();
+        assertThat(location.toString())
+                .matches("s3://results/tryon/upper/_\\.\\._\\.\\._admin-[0-9a-f]{12}-a_b_c-[0-9a-f]{12}\\.png");
+        String key = location.getPath().substring(1);
+        byte[] stored = s3.getObjectAsBytes(b -> b.bucket("results").key(key)).asByteArray();
         assertThat(ImageCodec.defaults().decode(stored, "png")).isEqualTo(IMAGE);
         assertThatThrownBy(() -> S3ResultSink.builder(s3, "results").keyTemplate("{userId}/{bucket}"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("{bucket}");
@@ -97,6 +101,49 @@ class S3ResultSinkTest {
 
         assertThat(sink.write(name, IMAGE)).hasToString("s3://results/users/outage/vton_result/t1/result.jpg");
         assertThat(keys("users/outage/")).containsExactly("users/outage/vton_result/t1/result.jpg");
+    }
+
+    @Test
+    void s3InputsAreReadOnlyInsideTheConfiguredBucketsAndNeverFromTheResultBucketByDefault() throws IOException {
+        try (AwsSettings none = server.settings().bucket("results").build();
+             AwsSettings any = server.settings().bucket("results").inputs("*").build();
+             AwsSettings prefixed = server.settings().inputs("results/shared/", " inputs ").build()) {
+            assertThatThrownBy(() -> none.addS3Sources(ImageSources.builder(), 1 << 20).build()
+                    .resolve("s3://inputs/a.png", "person_image_url"))
+                    .isInstanceOfSatisfying(ImageSourceException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ImageSourceException.Kind.REFUSED));
+            ImageSources anyBucket = any.addS3Sources(ImageSources.builder(), 1 << 20).build();
+            assertThat(anyBucket.resolve("s3://inputs/a.png", "person").name()).isEqualTo("s3://inputs/a.png");
+            assertThatThrownBy(() -> anyBucket.resolve("s3://results/users/u1/vton_result/t/result.jpg", "mask"))
+                    .isInstanceOf(ImageSourceException.class).hasMessageContaining("VTON_S3_INPUTS");
+            ImageSources byPrefix = prefixed.addS3Sources(ImageSources.builder(), 1 << 20).build();
+            assertThat(byPrefix.resolve("s3://results/shared/a.png", "upper").name()).isEqualTo("s3://results/shared/a.png");
+            assertThat(byPrefix.resolve("s3://inputs/x/y.png", "upper").name()).isEqualTo("s3://inputs/x/y.png");
+            assertThatThrownBy(() -> byPrefix.resolve("s3://results/users/a.png", "lower"))
+                    .isInstanceOf(ImageSourceException.class).hasMessageContaining("s3://results/users/a.png");
+        }
+    }
+
+    @Test
+    void aBucketOnAwsWithoutARegionFailsWhenTheSettingsAreBuiltNotOnARequest() {
+        assumeTrue(System.getenv("AWS_REGION") == null && System.getProperty("aws.region") == null,
+                "a region is configured on this machine");
+
+        assertThatThrownBy(() -> AwsSettings.builder().bucket("results").build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("set AWS_REGION");
+    }
+
+    @Test
+    void settingsWithNothingConfiguredMakeNoClient() {
+        try (AwsSettings nothing = AwsSettings.from(Map.of(), new Properties()).build()) {
+            assertThat(nothing.configured()).isFalse();
+            assertThat(nothing.inputs()).isEmpty();
+            assertThat(nothing).hasToString("AwsSettings[bucket null, endpoint null, queue null, inputs []]");
+        }
+        AwsSettings fromEnv = AwsSettings.from(Map.of("VTON_S3_INPUTS", "a, b/c/ ,,"), new Properties())
+                .s3Endpoint(server.endpoint()).build();
+        assertThat(fromEnv.inputs()).containsExactly("a", "b/c/");
+        fromEnv.close();
     }
 
     @Test
@@ -127,10 +174,12 @@ class S3ResultSinkTest {
         Properties properties = new Properties();
         properties.setProperty("vton.s3.bucket", "from-property");
         AwsSettings fromEnv = AwsSettings.from(Map.of("VTON_S3_BUCKET", "from-env",
-                "VTON_SQS_QUEUE_URL", "http://127.0.0.1:9324/000000000000/done"), properties).build();
+                "VTON_SQS_QUEUE_URL", "http://127.0.0.1:9324/000000000000/done"), properties)
+                .region(Region.US_EAST_1).build();
 
         assertThat(fromEnv.bucket()).contains("from-property");
         assertThat(fromEnv.queueUrl()).contains("http://127.0.0.1:9324/000000000000/done");
+        fromEnv.close();
         assertThat(AwsSettings.from(Map.of(), new Properties()).build().resultSink()).isEmpty();
         assertThatThrownBy(() -> AwsSettings.from(Map.of("VTON_S3_ENDPOINT", "ftp://x"), new Properties()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("VTON_S3_ENDPOINT");

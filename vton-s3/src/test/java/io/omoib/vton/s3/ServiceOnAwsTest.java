@@ -67,7 +67,7 @@ class ServiceOnAwsTest {
                 + "/000000000000/done";
         ImageCodec codec = ImageCodec.defaults();
         try (S3TestServer server = new S3TestServer();
-             AwsSettings aws = server.settings().bucket("vton").queueUrl(queueUrl).build();
+             AwsSettings aws = server.settings().bucket("vton").inputs("vton/in/").queueUrl(queueUrl).build();
              CatVTONPipeline toy = CatVTONPipeline.builder().modelDirectory(toyModel()).build()) {
             aws.sqs().createQueue(b -> b.queueName("done"));
             S3Client s3 = aws.s3();

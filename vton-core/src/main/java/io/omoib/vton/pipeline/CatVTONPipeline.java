@@ -56,6 +56,8 @@ public final class CatVTONPipeline implements AutoCloseable {
     private final TryOnParameters defaults;
     private final NDManager manager;
     private final TorchModules modules;
+    /** The masked person, the garment and the latent mask of a run, reused under {@link #lock}. */
+    private final ImageTensors.Buffers pixels = new ImageTensors.Buffers(3);
     private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
 
@@ -218,9 +220,9 @@ public final class CatVTONPipeline implements AutoCloseable {
                 h, w, p.eta() > 0 ? p.steps() : 0);
 
         int plane = width * height;
-        ByteBuffer maskedPixels = ImageTensors.floats(batch * 3 * plane);
-        ByteBuffer garmentPixels = ImageTensors.floats(batch * 3 * plane);
-        ByteBuffer maskPixels = ImageTensors.floats(batch * h * w);
+        ByteBuffer maskedPixels = pixels.floats(0, batch * 3 * plane);
+        ByteBuffer garmentPixels = pixels.floats(1, batch * 3 * plane);
+        ByteBuffer maskPixels = pixels.floats(2, batch * h * w);
         for (int b = 0; b < batch; b++) {
             TryOnImages in = inputs.get(b).images();
             ImageTensors.unitChw(in.person(), in.mask(), maskedPixels.asFloatBuffer(), b * 3 * plane);

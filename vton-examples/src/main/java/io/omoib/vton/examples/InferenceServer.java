@@ -2,9 +2,40 @@ package io.omoib.vton.examples;
 
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.WriteTimeoutHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.omoib.vton.pipeline.InferenceException;
 import io.omoib.vton.pipeline.InvalidParameterException;
 import io.omoib.vton.pipeline.TryOnParameters;
@@ -15,14 +46,16 @@ import io.omoib.vton.service.ServiceMetrics;
 import io.omoib.vton.service.TryOnResult;
 import io.omoib.vton.service.TryOnService;
 import io.omoib.vton.source.ImageSources;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -32,34 +65,57 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SageMaker-compatible inference server on the JDK's HTTP server: {@code GET /ping},
- * {@code POST /invocations}, {@code GET /metrics}.
+ * The SageMaker-compatible inference server on Netty: {@code GET /ping}, {@code POST /invocations},
+ * {@code GET /metrics}.
  *
  * <p>The server listens before the model is loaded; {@code /ping} answers 503 until {@link #ready}
- * hands it a {@link TryOnService}, then 200 while the service's workers are alive. Invocations never
- * hold a server thread while they wait: the handler submits and returns, and the response is written
- * when the result arrives, so {@code /ping} is always answered at once.
+ * hands it a {@link TryOnService}, then 200 while the service's workers are alive. Requests are read
+ * by event-loop threads that never block: {@code /ping} and {@code /metrics} are answered there as soon
+ * as their headers arrive; an invocation's body is collected there (refused with 413 as soon as it
+ * passes the limit), parsed and submitted on a handler thread, and answered when its future completes.
+ * A connection has {@code readTimeout} to send a complete request (from when it connects or its
+ * previous response was sent), at most {@code maxConnections} are open at once (more are closed at
+ * once), and 500/502 bodies are generic, with a request id that the log line with the details carries.
  */
 final class InferenceServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
     static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
-    /** How much of an oversized body is read and dropped before the 413, so that the client sees it. */
-    private static final long DRAIN_LIMIT = 64L << 20;
+    static final String REQUEST_ID = "X-Request-Id";
+    /** How much of a refused body is read and dropped before closing, so that the client sees the answer. */
+    private static final long DRAIN_LIMIT = 16L << 20;
+    /** Bodies being received at once, all connections together, in multiples of the body limit. */
+    private static final int BUFFERED_BODIES = 16;
+    private static final SecureRandom IDS = new SecureRandom();
 
-    private final HttpServer http;
+    private final EventLoopGroup acceptor;
+    private final EventLoopGroup io;
+    private final Channel listener;
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger open = new AtomicInteger();
     private final ExecutorService handlers;
     private final ImageSources sources;
     private final TryOnParameters defaults;
     private final Duration timeout;
+    private final long readTimeoutNanos;
+    private final int maxConnections;
     private final long maxBodyBytes;
+    private final long maxBufferedBytes;
+    private final AtomicLong bufferedBytes = new AtomicLong();
     private final boolean storesResults;
     private final ImageCodec codec = ImageCodec.defaults();
     private final AtomicInteger badRequests = new AtomicInteger();
+    private final AtomicInteger refusedConnections = new AtomicInteger();
+    private final AtomicInteger slowClientsClosed = new AtomicInteger();
+    /** Invocations accepted whose response is not yet written; shutdown waits for them. */
+    private final AtomicInteger pendingResponses = new AtomicInteger();
+    private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile TryOnService service;
     private volatile boolean draining;
 
@@ -67,7 +123,10 @@ final class InferenceServer implements AutoCloseable {
         this.sources = b.sources;
         this.defaults = b.defaults;
         this.timeout = b.timeout;
+        this.readTimeoutNanos = b.readTimeout.toNanos();
+        this.maxConnections = b.maxConnections;
         this.maxBodyBytes = b.maxBodyBytes;
+        this.maxBufferedBytes = b.maxBodyBytes * BUFFERED_BODIES;
         this.storesResults = b.storesResults;
         AtomicInteger n = new AtomicInteger();
         this.handlers = Executors.newFixedThreadPool(b.threads, r -> {
@@ -75,14 +134,38 @@ final class InferenceServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.http = HttpServer.create(new InetSocketAddress(b.host, b.port), 128);
-        http.setExecutor(handlers);
-        http.createContext("/ping", exchange -> handle(exchange, this::ping));
-        http.createContext("/invocations", exchange -> handle(exchange, this::invocation));
-        http.createContext("/metrics", exchange -> handle(exchange, this::metrics));
-        http.createContext("/", exchange -> handle(exchange,
-                e -> error(e, 404, null, "no such endpoint; use GET /ping or POST /invocations")));
-        http.start();
+        this.acceptor = new NioEventLoopGroup(1, daemons("vton-accept"));
+        this.io = new NioEventLoopGroup(b.ioThreads, daemons("vton-io"));
+        long writeTimeoutMillis = b.readTimeout.toMillis();
+        try {
+            listener = new ServerBootstrap().group(acceptor, io).channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            channel.pipeline()
+                                    .addLast(new WriteTimeoutHandler(writeTimeoutMillis, TimeUnit.MILLISECONDS))
+                                    .addLast(new HttpServerCodec())
+                                    .addLast(new Connection());
+                        }
+                    })
+                    .bind(new InetSocketAddress(b.host, b.port)).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            acceptor.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            io.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            handlers.shutdownNow();
+            throw new IOException("cannot listen on " + b.host + ":" + b.port + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemons(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     static Builder builder() {
@@ -91,7 +174,7 @@ final class InferenceServer implements AutoCloseable {
 
     /** @return the port the server listens on */
     int port() {
-        return http.getAddress().getPort();
+        return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
     /** Starts answering invocations with the service; {@code /ping} turns 200. */
@@ -100,17 +183,35 @@ final class InferenceServer implements AutoCloseable {
     }
 
     /**
-     * Drains: new invocations get 503, accepted ones finish within the grace period (their responses
-     * are sent), then the listener closes.
+     * Drains: {@code /ping} and new invocations get 503, accepted ones finish within the grace period
+     * (their responses are sent), then the listener and every connection close. Later calls do nothing.
      */
     void shutdown(Duration grace) {
         draining = true;
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
         TryOnService s = service;
         if (s != null) {
             s.close(grace);
         }
-        http.stop(1);
+        // the service has completed every accepted future; let their responses reach the sockets
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        synchronized (pendingResponses) {
+            while (pendingResponses.get() > 0 && System.nanoTime() < until) {
+                try {
+                    pendingResponses.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        listener.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         handlers.shutdown();
+        acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        io.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         try {
             handlers.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -123,49 +224,460 @@ final class InferenceServer implements AutoCloseable {
         shutdown(Duration.ofSeconds(25));
     }
 
-    @FunctionalInterface
-    private interface Handler {
-        void handle(HttpExchange exchange) throws IOException;
+    /** One answer: status, content type, body and, for 503, the Retry-After seconds. */
+    private record Reply(int status, String contentType, byte[] body, String retryAfter) {
+        static Reply json(int status, JsonObject body) {
+            return new Reply(status, "application/json", body.toString().getBytes(StandardCharsets.UTF_8), null);
+        }
+
+        Reply retryAfter(String seconds) {
+            return new Reply(status, contentType, body, seconds);
+        }
     }
 
-    /** Runs a handler; a bug becomes a 500 with a JSON body, never a dropped connection. */
-    private void handle(HttpExchange exchange, Handler handler) {
-        try {
-            String attributes = exchange.getRequestHeaders().getFirst(CUSTOM_ATTRIBUTES);
-            if (attributes != null && attributes.length() <= 1024) {
-                exchange.getResponseHeaders().set(CUSTOM_ATTRIBUTES, attributes);
+    static Reply error(int status, String field, String message) {
+        JsonObject body = new JsonObject();
+        body.addProperty("error", message);
+        if (field != null) {
+            body.addProperty("field", field);
+        } else {
+            body.add("field", JsonNull.INSTANCE);
+        }
+        return Reply.json(status, body);
+    }
+
+    /** A generic 5xx body: what failed in words, and the id under which the log has the details. */
+    static Reply serverError(int status, String message, String requestId) {
+        JsonObject body = new JsonObject();
+        body.addProperty("error", message);
+        body.add("field", JsonNull.INSTANCE);
+        body.addProperty("request_id", requestId);
+        return Reply.json(status, body);
+    }
+
+    /**
+     * The state of one connection, touched only on its event loop. Requests on a connection are
+     * answered in order: while one is being answered, what arrives for the next waits in
+     * {@code backlog} and reading pauses.
+     */
+    private final class Connection extends ChannelInboundHandlerAdapter {
+        private ChannelHandlerContext ctx;
+        private boolean counted;
+        private ScheduledFuture<?> deadline;
+        private final ArrayDeque<Object> backlog = new ArrayDeque<>();
+        // the request being read or answered; null between requests
+        private HttpRequest request;
+        private String requestId;
+        private String path;
+        private String attributes;
+        private boolean ended;
+        private boolean decided;
+        private boolean written;
+        private boolean closeAfter;
+        private long discarded;
+        private ByteArrayOutputStream body;
+        private long reserved;
+
+        @Override
+        public void channelActive(ChannelHandlerContext context) {
+            ctx = context;
+            counted = true;
+            if (open.incrementAndGet() > maxConnections) {
+                refusedConnections.incrementAndGet();
+                context.close();
+                return;
             }
-            handler.handle(exchange);
-        } catch (IOException e) {
-            LOG.debug("client went away: {}", e.toString());
-            exchange.close();
-        } catch (RuntimeException e) {
-            LOG.error("bug while handling {} {}", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
+            connections.add(context.channel());
+            arm();
+            context.fireChannelActive();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext context) {
+            if (counted) {
+                open.decrementAndGet();
+            }
+            disarm();
+            releaseBody();
+            for (Object o; (o = backlog.poll()) != null; ) {
+                ReferenceCountUtil.release(o);
+            }
+            context.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+            LOG.debug("connection closed: {}", escape(String.valueOf(cause)));
+            context.close();
+        }
+
+        /** Starts the clock on the next complete request. */
+        private void arm() {
+            disarm();
+            deadline = ctx.executor().schedule(() -> {
+                if (!ended || closeAfter) {
+                    slowClientsClosed.incrementAndGet();
+                    LOG.debug("closing a connection that sent no complete request within {} ms",
+                            TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos));
+                    ctx.close();
+                }
+            }, readTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+
+        private void disarm() {
+            if (deadline != null) {
+                deadline.cancel(false);
+                deadline = null;
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext context, Object msg) {
+            if (!backlog.isEmpty() || (msg instanceof HttpRequest && request != null)) {
+                backlog.add(msg);
+                context.channel().config().setAutoRead(false);
+                return;
+            }
+            process(msg);
+        }
+
+        private void process(Object msg) {
             try {
-                error(exchange, 500, null, "internal error: " + e);
-            } catch (IOException ignored) {
-                exchange.close();
+                if (msg instanceof HttpRequest r) {
+                    start(r);
+                }
+                if (msg instanceof HttpContent content && request != null) {
+                    content(content);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void start(HttpRequest r) {
+            request = r;
+            requestId = newRequestId();
+            path = rawPath(r.uri());
+            attributes = r.headers().get(CUSTOM_ATTRIBUTES);
+            ended = false;
+            decided = false;
+            written = false;
+            closeAfter = false;
+            discarded = 0;
+            if (r.decoderResult().isFailure()) {
+                Throwable cause = r.decoderResult().cause();
+                int status = cause instanceof TooLongFrameException
+                        ? (String.valueOf(cause.getMessage()).contains("header") ? 431 : 414) : 400;
+                reply(error(status, null, status == 431 ? "the request headers are larger than 8 KB"
+                        : status == 414 ? "the request line is longer than 4 KB" : "malformed HTTP request"), true);
+                return;
+            }
+            HttpMethod method = r.method();
+            switch (path) {
+                case "/ping" -> reply(method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD) ? ping()
+                        : error(405, null, "use GET /ping"), false);
+                case "/metrics" -> reply(method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD) ? metrics()
+                        : error(405, null, "use GET /metrics"), false);
+                case "/invocations" -> startInvocation(r);
+                default -> reply(error(404, null, "no such endpoint; use GET /ping or POST /invocations"), false);
+            }
+        }
+
+        private void startInvocation(HttpRequest r) {
+            if (!r.method().equals(HttpMethod.POST)) {
+                reply(error(405, null, "use POST /invocations"), false);
+                return;
+            }
+            String contentType = r.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            if (contentType == null || !contentType.toLowerCase(Locale.ROOT).strip().startsWith("application/json")) {
+                reply(error(415, null, "send the request as Content-Type: application/json, not "
+                        + (contentType == null ? "nothing" : contentType)), false);
+                return;
+            }
+            String length = r.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+            long expected = 0;
+            if (length != null) {
+                try {
+                    expected = Long.parseLong(length.strip());
+                } catch (NumberFormatException e) {
+                    reply(error(400, null, "Content-Length is not a number"), true);
+                    return;
+                }
+                if (expected > maxBodyBytes) {
+                    tooLarge();
+                    return;
+                }
+            }
+            body = new ByteArrayOutputStream((int) Math.min(Math.max(expected, 256), maxBodyBytes));
+            if (HttpUtil.is100ContinueExpected(r)) {
+                ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            }
+        }
+
+        private void tooLarge() {
+            badRequests.incrementAndGet();
+            releaseBody();
+            reply(error(413, null, "the body is larger than " + maxBodyBytes
+                    + " bytes; send image URLs instead of base64"), false);
+        }
+
+        private void content(HttpContent content) {
+            ByteBuf bytes = content.content();
+            int n = bytes.readableBytes();
+            if (decided || body == null) {
+                // answered already: drop the rest of the body, up to a bound
+                discarded += n;
+                if (discarded > DRAIN_LIMIT) {
+                    closeAfter = true;
+                    if (written) {
+                        ctx.close();
+                    }
+                    return;
+                }
+            } else if (n > 0) {
+                if (body.size() + (long) n > maxBodyBytes) {
+                    tooLarge();
+                } else if (bufferedBytes.addAndGet(n) > maxBufferedBytes) {
+                    bufferedBytes.addAndGet(-n);
+                    releaseBody();
+                    reply(error(503, null, "the server is receiving too many large requests; retry")
+                            .retryAfter("1"), false);
+                } else {
+                    reserved += n;
+                    byte[] chunk = new byte[n];
+                    bytes.readBytes(chunk);
+                    body.writeBytes(chunk);
+                }
+            }
+            if (content instanceof LastHttpContent) {
+                ended = true;
+                if (!decided) {
+                    disarm();
+                    invoke();
+                } else if (written) {
+                    finish();
+                }
+            }
+        }
+
+        private void releaseBody() {
+            body = null;
+            if (reserved > 0) {
+                bufferedBytes.addAndGet(-reserved);
+                reserved = 0;
+            }
+        }
+
+        /** Parses and submits on a handler thread: a large JSON body must not hold the event loop. */
+        private void invoke() {
+            decided = true;
+            byte[] bytes = body.toByteArray();
+            long held = reserved;
+            body = null;
+            reserved = 0;
+            String id = requestId;
+            String accept = request.headers().get(HttpHeaderNames.ACCEPT);
+            pendingResponses.incrementAndGet();
+            try {
+                handlers.execute(() -> {
+                    try {
+                        submit(bytes, held, id, accept);
+                    } catch (RuntimeException e) {
+                        LOG.error("500 request {} POST {}: bug while submitting", id, escape(path), e);
+                        answer(serverError(500, "internal error", id));
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                bufferedBytes.addAndGet(-held);
+                answer(error(503, null, "the server is shutting down").retryAfter("5"));
+            }
+        }
+
+        private void submit(byte[] bytes, long held, String id, String accept) {
+            Invocation invocation;
+            try {
+                invocation = Invocation.parse(StrictJson.parse(bytes), sources, defaults, timeout);
+            } catch (BadInputException e) {
+                badRequests.incrementAndGet();
+                answer(error(400, e.field(), e.getMessage()));
+                return;
+            } finally {
+                bufferedBytes.addAndGet(-held);
+            }
+            TryOnService s = service;
+            if (s == null || draining) {
+                answer(error(503, null, s == null ? "the model is still loading" : "the server is shutting down")
+                        .retryAfter("5"));
+                return;
+            }
+            try {
+                s.submit(invocation.request()).whenCompleteAsync(
+                        (result, failure) -> answer(respond(id, invocation, accept, result, failure)), handlers);
+            } catch (QueueFullException e) {
+                answer(error(503, null, e.getMessage()).retryAfter("1"));
+            } catch (RejectedExecutionException e) {
+                answer(error(503, null, "the server is shutting down").retryAfter("5"));
+            } catch (InvalidParameterException e) {
+                badRequests.incrementAndGet();
+                answer(error(400, Invocation.field(e.parameter()), e.getMessage()));
+            }
+        }
+
+        /** Answers an invocation from any thread; exactly once per {@link #invoke}. */
+        private void answer(Reply reply) {
+            ctx.executor().execute(() -> {
+                try {
+                    reply(reply, false);
+                } finally {
+                    if (pendingResponses.decrementAndGet() == 0) {
+                        synchronized (pendingResponses) {
+                            pendingResponses.notifyAll();
+                        }
+                    }
+                }
+            });
+        }
+
+        private Reply respond(String id, Invocation invocation, String accept, TryOnResult result, Throwable failure) {
+            try {
+                if (failure != null) {
+                    return fail(id, invocation, failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure);
+                }
+                JsonObject timings = timings(result.timings());
+                if (storesResults && result.location() != null) {
+                    URI location = result.location();
+                    JsonObject json = new JsonObject();
+                    json.addProperty("message", "VTON run successfully");
+                    json.addProperty("s3_uri", location.toString());
+                    json.addProperty("key", location.getPath().replaceFirst("^/", ""));
+                    json.add("timings_ms", timings);
+                    return Reply.json(200, json);
+                }
+                String wanted = accept == null ? "" : accept.toLowerCase(Locale.ROOT);
+                if (wanted.contains("image/png")) {
+                    return new Reply(200, "image/png", codec.encodePng(result.image()), null);
+                } else if (wanted.contains("image/jpeg")) {
+                    return new Reply(200, "image/jpeg", codec.encodeJpeg(result.image()), null);
+                }
+                JsonObject json = new JsonObject();
+                json.addProperty("message", "VTON run successfully");
+                json.addProperty("content_type", "image/jpeg");
+                json.addProperty("image", Base64.getEncoder().encodeToString(codec.encodeJpeg(result.image())));
+                json.add("timings_ms", timings);
+                return Reply.json(200, json);
+            } catch (RuntimeException e) {
+                LOG.error("500 request {} POST {}: bug while answering an invocation", id, escape(path), e);
+                return serverError(500, "internal error", id);
+            }
+        }
+
+        private Reply fail(String id, Invocation invocation, Throwable failure) {
+            if (failure instanceof TimeoutException) {
+                return error(504, null, "the try-on did not finish within " + timeout.toSeconds() + " s");
+            } else if (failure instanceof InvalidInputException e) {
+                return error(400, invocation.field(e.input()), e.getMessage());
+            } else if (failure instanceof InvalidParameterException e) {
+                return error(400, Invocation.field(e.parameter()), e.getMessage());
+            } else if (failure instanceof IllegalArgumentException e) {
+                return error(400, null, e.getMessage());
+            } else if (failure instanceof RejectedExecutionException || failure instanceof CancellationException) {
+                return error(503, null, failure.getMessage()).retryAfter("5");
+            } else if (failure instanceof IOException e) {
+                LOG.warn("502 request {} POST {}: storing the result failed", id, escape(path), e);
+                return serverError(502, "storing the result failed", id);
+            } else if (failure instanceof InferenceException e) {
+                LOG.error("500 request {} POST {}: inference failed", id, escape(path), e);
+                return serverError(500, "internal error", id);
+            }
+            LOG.error("500 request {} POST {}: bug in an invocation", id, escape(path), failure);
+            return serverError(500, "internal error", id);
+        }
+
+        /**
+         * Writes the answer to the current request. When the request's body has not all arrived, the
+         * connection closes after the answer (the rest is drained up to a bound, so the client sees it).
+         */
+        private void reply(Reply reply, boolean close) {
+            if (request == null || decided && written) {
+                return; // the connection went away and came back empty, or a second answer
+            }
+            decided = true;
+            if (reply.status() >= 400 && !path.equals("/ping")) {
+                LOG.info("{} request {} {} {}: {}", reply.status(), requestId, escape(request.method().name()),
+                        escape(path), escape(new String(reply.body(), StandardCharsets.UTF_8)));
+            }
+            // a client waiting for 100 Continue sends no body: the decoder would wait for it, so close
+            boolean awaitsContinue = !ended && HttpUtil.is100ContinueExpected(request);
+            // a long or chunked body still on its way: drain up to a bound, then close
+            boolean bodyPending = !ended && !awaitsContinue && (HttpUtil.isTransferEncodingChunked(request)
+                    || HttpUtil.getContentLength(request, 0L) > DRAIN_LIMIT);
+            closeAfter |= bodyPending;
+            boolean keepAlive = !close && !awaitsContinue && !closeAfter && HttpUtil.isKeepAlive(request)
+                    && !stopped.get();
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(reply.status()), Unpooled.wrappedBuffer(reply.body()));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType())
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length)
+                    .set(REQUEST_ID, requestId);
+            if (attributes != null && attributes.length() <= 1024) {
+                response.headers().set(CUSTOM_ATTRIBUTES, attributes);
+            }
+            if (reply.retryAfter() != null) {
+                response.headers().set(HttpHeaderNames.RETRY_AFTER, reply.retryAfter());
+            }
+            if (!keepAlive) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            boolean closing = !keepAlive && !closeAfter;
+            ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+                written = true;
+                if (!f.isSuccess() || closing || closeAfter && (ended || discarded > DRAIN_LIMIT)) {
+                    f.channel().close();
+                } else if (ended) {
+                    finish();
+                }
+            });
+        }
+
+        /** The request is answered and read to its end: on to the next one on this connection. */
+        private void finish() {
+            if (closeAfter || !HttpUtil.isKeepAlive(request) || stopped.get()) {
+                ctx.close();
+                return;
+            }
+            request = null;
+            ended = false;
+            releaseBody();
+            arm();
+            while (!backlog.isEmpty() && !(request != null && backlog.peek() instanceof HttpRequest)) {
+                process(backlog.poll());
+            }
+            if (backlog.isEmpty()) {
+                ctx.channel().config().setAutoRead(true);
+                ctx.read();
             }
         }
     }
 
-    private void ping(HttpExchange exchange) throws IOException {
-        if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
-            error(exchange, 405, null, "use GET /ping");
-            return;
-        }
+    private Reply ping() {
         TryOnService s = service;
         boolean healthy = s != null && s.isHealthy() && !draining;
         JsonObject body = new JsonObject();
         body.addProperty("status", healthy ? "healthy" : s == null ? "loading" : "unhealthy");
-        send(exchange, healthy ? 200 : 503, "application/json", body.toString().getBytes(StandardCharsets.UTF_8));
+        return Reply.json(healthy ? 200 : 503, body);
     }
 
-    private void metrics(HttpExchange exchange) throws IOException {
+    private Reply metrics() {
         TryOnService s = service;
         StringBuilder text = new StringBuilder();
         gauge(text, "vton_ready", "1 when the model is loaded and the worker alive", s != null && s.isHealthy() ? 1 : 0);
         gauge(text, "vton_bad_requests_total", "invocations refused before submission (4xx)", badRequests.get());
+        gauge(text, "vton_http_connections", "open HTTP connections", Math.max(0, open.get()));
+        gauge(text, "vton_http_refused_connections_total", "connections closed at once: over --max-connections",
+                refusedConnections.get());
+        gauge(text, "vton_http_slow_clients_closed_total", "connections closed: no complete request within --read-timeout",
+                slowClientsClosed.get());
         if (s != null) {
             ServiceMetrics m = s.metrics();
             gauge(text, "vton_queue_depth", "requests accepted and not yet running", m.queued());
@@ -183,164 +695,14 @@ final class InferenceServer implements AutoCloseable {
             text.append(String.format(Locale.ROOT, "# HELP vton_throughput try-ons per second over the last minute%n"
                     + "# TYPE vton_throughput gauge%nvton_throughput %.4f%n", m.imagesPerSecond()));
         }
-        send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", text.toString().getBytes(StandardCharsets.UTF_8));
+        return new Reply(200, "text/plain; version=0.0.4; charset=utf-8", text.toString().getBytes(StandardCharsets.UTF_8),
+                null);
     }
 
     private static void gauge(StringBuilder text, String name, String help, double value) {
         text.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name)
                 .append(name.endsWith("_total") ? " counter\n" : " gauge\n").append(name).append(' ')
                 .append(value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value)).append('\n');
-    }
-
-    private void invocation(HttpExchange exchange) throws IOException {
-        if (!exchange.getRequestMethod().equals("POST")) {
-            error(exchange, 405, null, "use POST /invocations");
-            return;
-        }
-        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).strip().startsWith("application/json")) {
-            error(exchange, 415, null, "send the request as Content-Type: application/json, not "
-                    + (contentType == null ? "nothing" : contentType));
-            return;
-        }
-        byte[] body = readBody(exchange);
-        if (body == null) {
-            return;
-        }
-        Invocation invocation;
-        try {
-            invocation = Invocation.parse(StrictJson.parse(body), sources, defaults, timeout);
-        } catch (BadInputException e) {
-            badRequests.incrementAndGet();
-            error(exchange, 400, e.field(), e.getMessage());
-            return;
-        }
-        TryOnService s = service;
-        if (s == null || draining) {
-            exchange.getResponseHeaders().set("Retry-After", "5");
-            error(exchange, 503, null, s == null ? "the model is still loading" : "the server is shutting down");
-            return;
-        }
-        String accept = exchange.getRequestHeaders().getFirst("Accept");
-        try {
-            s.submit(invocation.request()).whenCompleteAsync(
-                    (result, failure) -> respond(exchange, invocation, accept, result, failure), handlers);
-        } catch (QueueFullException e) {
-            exchange.getResponseHeaders().set("Retry-After", "1");
-            error(exchange, 503, null, e.getMessage());
-        } catch (RejectedExecutionException e) {
-            exchange.getResponseHeaders().set("Retry-After", "5");
-            error(exchange, 503, null, "the server is shutting down");
-        } catch (InvalidParameterException e) {
-            badRequests.incrementAndGet();
-            error(exchange, 400, Invocation.field(e.parameter()), e.getMessage());
-        }
-    }
-
-    /** @return the body, or {@code null} after answering 413 */
-    private byte[] readBody(HttpExchange exchange) throws IOException {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.strip()) > maxBodyBytes) {
-                    tooLarge(exchange);
-                    return null;
-                }
-            } catch (NumberFormatException e) {
-                error(exchange, 400, null, "Content-Length is not a number");
-                return null;
-            }
-        }
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] body = in.readNBytes((int) maxBodyBytes + 1);
-            if (body.length > maxBodyBytes) {
-                tooLarge(exchange);
-                return null;
-            }
-            return body;
-        }
-    }
-
-    private void tooLarge(HttpExchange exchange) throws IOException {
-        badRequests.incrementAndGet();
-        // read on (up to a bound) so that the client, still sending, sees the 413 rather than a reset
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] buffer = new byte[64 << 10];
-            long drained = 0;
-            for (int n; drained < DRAIN_LIMIT && (n = in.read(buffer)) >= 0; ) {
-                drained += n;
-            }
-        }
-        error(exchange, 413, null, "the body is larger than " + maxBodyBytes + " bytes; send image URLs instead of base64");
-    }
-
-    private void respond(HttpExchange exchange, Invocation invocation, String accept, TryOnResult result,
-                         Throwable failure) {
-        try {
-            if (failure != null) {
-                fail(exchange, invocation, failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure);
-                return;
-            }
-            JsonObject timings = timings(result.timings());
-            if (storesResults && result.location() != null) {
-                URI location = result.location();
-                JsonObject body = new JsonObject();
-                body.addProperty("message", "VTON run successfully");
-                body.addProperty("s3_uri", location.toString());
-                body.addProperty("key", location.getPath().replaceFirst("^/", ""));
-                body.add("timings_ms", timings);
-                send(exchange, 200, "application/json", body.toString().getBytes(StandardCharsets.UTF_8));
-                return;
-            }
-            String wanted = accept == null ? "" : accept.toLowerCase(Locale.ROOT);
-            if (wanted.contains("image/png")) {
-                send(exchange, 200, "image/png", codec.encodePng(result.image()));
-            } else if (wanted.contains("image/jpeg")) {
-                send(exchange, 200, "image/jpeg", codec.encodeJpeg(result.image()));
-            } else {
-                JsonObject body = new JsonObject();
-                body.addProperty("message", "VTON run successfully");
-                body.addProperty("content_type", "image/jpeg");
-                body.addProperty("image", Base64.getEncoder().encodeToString(codec.encodeJpeg(result.image())));
-                body.add("timings_ms", timings);
-                send(exchange, 200, "application/json", body.toString().getBytes(StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            LOG.debug("client went away before its result: {}", e.toString());
-            exchange.close();
-        } catch (RuntimeException e) {
-            LOG.error("bug while answering an invocation", e);
-            try {
-                error(exchange, 500, null, "internal error: " + e);
-            } catch (IOException ignored) {
-                exchange.close();
-            }
-        }
-    }
-
-    private void fail(HttpExchange exchange, Invocation invocation, Throwable failure) throws IOException {
-        if (failure instanceof TimeoutException) {
-            error(exchange, 504, null, "the try-on did not finish within " + timeout.toSeconds() + " s");
-        } else if (failure instanceof InvalidInputException e) {
-            error(exchange, 400, invocation.field(e.input()), e.getMessage());
-        } else if (failure instanceof InvalidParameterException e) {
-            error(exchange, 400, Invocation.field(e.parameter()), e.getMessage());
-        } else if (failure instanceof IllegalArgumentException e) {
-            error(exchange, 400, null, e.getMessage());
-        } else if (failure instanceof RejectedExecutionException || failure instanceof CancellationException) {
-            exchange.getResponseHeaders().set("Retry-After", "5");
-            error(exchange, 503, null, failure.getMessage());
-        } else if (failure instanceof IOException e) {
-            LOG.warn("storing a result failed", e);
-            error(exchange, 502, null, e.getMessage());
-        } else if (failure instanceof InferenceException e) {
-            LOG.error("inference failed", e);
-            error(exchange, 500, null, e.getMessage());
-        } else {
-            LOG.error("bug in an invocation", failure);
-            error(exchange, 500, null, "internal error: " + failure);
-        }
     }
 
     private static JsonObject timings(TryOnResult.Timings t) {
@@ -353,29 +715,60 @@ final class InferenceServer implements AutoCloseable {
         return json;
     }
 
-    static void error(HttpExchange exchange, int status, String field, String message) throws IOException {
-        JsonObject body = new JsonObject();
-        body.addProperty("error", message);
-        if (field != null) {
-            body.addProperty("field", field);
-        } else {
-            body.add("field", JsonNull.INSTANCE);
-        }
-        send(exchange, status, "application/json", body.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
-        try (exchange) {
-            Headers headers = exchange.getResponseHeaders();
-            headers.set("Content-Type", contentType);
-            boolean head = exchange.getRequestMethod().equals("HEAD");
-            exchange.sendResponseHeaders(status, head ? -1 : body.length);
-            if (!head) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
+    /** @return the request target up to its query, as sent (never percent-decoded) */
+    static String rawPath(String uri) {
+        int end = uri.length();
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c == '?' || c == '#') {
+                end = i;
+                break;
             }
         }
+        String path = uri.substring(0, end);
+        // an absolute-form target (http://host/path) routes by its path
+        if (path.startsWith("http://") || path.startsWith("https://")) {
+            int slash = path.indexOf('/', path.indexOf("//") + 2);
+            path = slash < 0 ? "/" : path.substring(slash);
+        }
+        return path;
+    }
+
+    /**
+     * Client-controlled text made safe for one log line: control characters, backslashes and
+     * non-ASCII characters as escapes, at most 256 characters.
+     */
+    static String escape(String text) {
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder out = new StringBuilder(Math.min(text.length(), 256) + 16);
+        for (int i = 0; i < text.length() && out.length() < 256; i++) {
+            char c = text.charAt(i);
+            if (c == '\\') {
+                out.append("\\\\");
+            } else if (c == '\n') {
+                out.append("\\n");
+            } else if (c == '\r') {
+                out.append("\\r");
+            } else if (c == '\t') {
+                out.append("\\t");
+            } else if (c < 0x20 || c >= 0x7f) {
+                out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        if (out.length() >= 256 && text.length() > 256) {
+            out.append("...");
+        }
+        return out.toString();
+    }
+
+    private static String newRequestId() {
+        byte[] id = new byte[8];
+        IDS.nextBytes(id);
+        return HexFormat.of().formatHex(id);
     }
 
     /** Builds and starts an {@link InferenceServer}. */
@@ -385,9 +778,12 @@ final class InferenceServer implements AutoCloseable {
         private ImageSources sources;
         private TryOnParameters defaults = TryOnParameters.builder().steps(15).build();
         private Duration timeout = Duration.ofSeconds(55);
+        private Duration readTimeout = Duration.ofSeconds(30);
+        private int maxConnections = 1024;
         private long maxBodyBytes = 6L << 20;
         private boolean storesResults;
         private int threads = 8;
+        private int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
         Builder host(String value) {
             host = value;
@@ -412,13 +808,45 @@ final class InferenceServer implements AutoCloseable {
             return this;
         }
 
+        /** @param value the deadline of one try-on; 504 after it (default 55 s) */
         Builder timeout(Duration value) {
             timeout = value;
             return this;
         }
 
+        /**
+         * @param value how long a connection may take to send one complete request, counted from when it
+         *              connects or its previous answer was sent; slower ones are closed (default 30 s)
+         */
+        Builder readTimeout(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new BadInputException("--read-timeout", "the read timeout must be positive, got " + value);
+            }
+            readTimeout = value;
+            return this;
+        }
+
+        /** @param value connections open at once; more are closed as soon as they are accepted (default 1024) */
+        Builder maxConnections(int value) {
+            if (value < 1) {
+                throw new BadInputException("--max-connections", "--max-connections must be at least 1, got " + value);
+            }
+            maxConnections = value;
+            return this;
+        }
+
+        /** @param value the largest invocation body, in bytes; 413 past it, checked while reading (default 6 MiB) */
         Builder maxBodyBytes(long value) {
+            if (value < 1 || value > Integer.MAX_VALUE - 8) {
+                throw new BadInputException("--max-body", "the body limit must be 1 byte to 2 GiB, got " + value);
+            }
             maxBodyBytes = value;
+            return this;
+        }
+
+        /** @param value handler threads that parse, submit and encode answers (default 8) */
+        Builder threads(int value) {
+            threads = value;
             return this;
         }
 

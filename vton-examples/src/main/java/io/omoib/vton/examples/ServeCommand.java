@@ -55,6 +55,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "Per-request deadline in seconds; 504 after it (default: VTON_TIMEOUT, else 55; now ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Option(names = "--read-timeout", paramLabel = "SECONDS", defaultValue = "${env:VTON_READ_TIMEOUT:-30}",
+            description = "Seconds a connection has to send one complete request; slower clients are closed "
+                    + "(default: VTON_READ_TIMEOUT, else 30; now ${DEFAULT-VALUE}).")
+    int readTimeoutSeconds;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "${env:VTON_MAX_CONNECTIONS:-1024}",
+            description = "Connections open at once; more are closed as soon as they arrive "
+                    + "(default: VTON_MAX_CONNECTIONS, else 1024; now ${DEFAULT-VALUE}).")
+    int maxConnections;
+
     /** Released by SIGTERM or SIGINT; tests release it themselves. */
     final CountDownLatch stop = new CountDownLatch(1);
     private volatile InferenceServer server;
@@ -72,6 +82,14 @@ final class ServeCommand implements Callable<Integer> {
         if (maxBatch < 1 || maxBatch > 64) {
             throw new BadInputException("--max-batch", "--max-batch must be 1 to 64, got " + maxBatch);
         }
+        if (readTimeoutSeconds < 1 || readTimeoutSeconds > 3600) {
+            throw new BadInputException("--read-timeout", "--read-timeout must be 1 to 3600 seconds, got "
+                    + readTimeoutSeconds);
+        }
+        if (maxConnections < 1 || maxConnections > 100_000) {
+            throw new BadInputException("--max-connections", "--max-connections must be 1 to 100000, got "
+                    + maxConnections);
+        }
         int listenOn = port != null ? port : portFromEnvironment(env);
         TryOnParameters defaults = defaults(env);
         try (AwsSettings aws = AwsSettings.fromEnvironment()) {
@@ -80,6 +98,8 @@ final class ServeCommand implements Callable<Integer> {
                     .sources(Environment.sources(env, aws, false))
                     .defaults(defaults)
                     .timeout(Duration.ofSeconds(timeoutSeconds))
+                    .readTimeout(Duration.ofSeconds(readTimeoutSeconds))
+                    .maxConnections(maxConnections)
                     .storesResults(aws.bucket().isPresent())
                     .start();
             Signal.handle(new Signal("TERM"), signal -> stop.countDown());

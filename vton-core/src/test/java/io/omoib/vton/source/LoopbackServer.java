@@ -13,7 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-/** A real HTTP server on an ephemeral 127.0.0.1 port for tests; handlers are added per path. */
+/** A real HTTP server on loopback (127.0.0.1 and an ephemeral port unless told) for tests; handlers are added per path. */
 public final class LoopbackServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
@@ -21,7 +21,12 @@ public final class LoopbackServer implements AutoCloseable {
     final CountDownLatch closed = new CountDownLatch(1);
 
     public LoopbackServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /** @param address where to listen: a loopback address, port 0 for an ephemeral one */
+    public LoopbackServer(InetSocketAddress address) throws IOException {
+        server = HttpServer.create(address, 0);
         server.setExecutor(executor);
         server.start();
     }

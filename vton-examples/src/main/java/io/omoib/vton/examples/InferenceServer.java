@@ -333,6 +333,10 @@ final class InferenceServer implements AutoCloseable {
 
         @Override
         public void channelRead(ChannelHandlerContext context, Object msg) {
+            if (!context.channel().isActive()) {
+                ReferenceCountUtil.release(msg); // what the decoder makes of a closed connection's leftovers
+                return;
+            }
             if (!backlog.isEmpty() || (msg instanceof HttpRequest && request != null)) {
                 backlog.add(msg);
                 context.channel().config().setAutoRead(false);

@@ -361,6 +361,34 @@ class UrlFetcherTest {
         }
     }
 
+    @Test
+    void httpsToAServerWithoutTlsFailsTheHandshake() throws Exception {
+        try (ServerSocket raw = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            ExecutorService acceptor = Executors.newSingleThreadExecutor();
+            try {
+                Future<?> answered = acceptor.submit(() -> {
+                    try (Socket socket = raw.accept()) {
+                        socket.setSoTimeout(10_000);
+                        socket.getOutputStream().write("SECRET-7f3a not TLS\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+                        // until the client gives up: closing with its hello unread would reset the connection
+                        socket.getInputStream().readAllBytes();
+                    }
+                    return null;
+                });
+                URI https = URI.create("https://127.0.0.1:" + raw.getLocalPort() + "/a.jpg");
+
+                assertThatThrownBy(() -> fetcher(LOOPBACK).fetch(https))
+                        .isInstanceOfSatisfying(ImageSourceException.class,
+                                e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
+                        .hasMessageContaining("TLS handshake failed")
+                        .satisfies(UrlFetcherTest::quotesNoSecret);
+                answered.get(10, TimeUnit.SECONDS);
+            } finally {
+                acceptor.shutdownNow();
+            }
+        }
+    }
+
     private static void quotesNoSecret(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             assertThat(String.valueOf(t.getMessage())).doesNotContain("SECRET");

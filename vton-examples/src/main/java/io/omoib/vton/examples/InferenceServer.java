@@ -134,8 +134,8 @@ final class InferenceServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.acceptor = new NioEventLoopGroup(1, daemons("vton-accept"));
-        this.io = new NioEventLoopGroup(b.ioThreads, daemons("vton-io"));
+        this.acceptor = new NioEventLoopGroup(1, daemons("vton-http-accept"));
+        this.io = new NioEventLoopGroup(b.ioThreads, daemons("vton-http-io"));
         long writeTimeoutMillis = b.readTimeout.toMillis();
         try {
             listener = new ServerBootstrap().group(acceptor, io).channel(NioServerSocketChannel.class)
@@ -529,17 +529,25 @@ final class InferenceServer implements AutoCloseable {
 
         /** Answers an invocation from any thread; exactly once per {@link #invoke}. */
         private void answer(Reply reply) {
-            ctx.executor().execute(() -> {
-                try {
-                    reply(reply, false);
-                } finally {
-                    if (pendingResponses.decrementAndGet() == 0) {
-                        synchronized (pendingResponses) {
-                            pendingResponses.notifyAll();
-                        }
+            try {
+                ctx.executor().execute(() -> {
+                    try {
+                        reply(reply, false);
+                    } finally {
+                        answered();
                     }
+                });
+            } catch (RejectedExecutionException stopped) {
+                answered(); // the event loops are gone, and the connection with them
+            }
+        }
+
+        private void answered() {
+            if (pendingResponses.decrementAndGet() == 0) {
+                synchronized (pendingResponses) {
+                    pendingResponses.notifyAll();
                 }
-            });
+            }
         }
 
         private Reply respond(String id, Invocation invocation, String accept, TryOnResult result, Throwable failure) {

@@ -190,7 +190,10 @@ public final class TryOnService implements AutoCloseable {
         List<Job> unfinished;
         synchronized (active) {
             try {
-                for (long left = grace.toNanos(); !active.isEmpty() && left > 0; left = end - System.nanoTime()) {
+                // a future that is already complete does not hold close() back, even while its request is
+                // still leaving the set: close() may be called from that future's own callback
+                for (long left = grace.toNanos(); active.stream().anyMatch(job -> !job.result.isDone()) && left > 0;
+                        left = end - System.nanoTime()) {
                     TimeUnit.NANOSECONDS.timedWait(active, left);
                 }
             } catch (InterruptedException e) {
@@ -354,7 +357,8 @@ public final class TryOnService implements AutoCloseable {
 
         /**
          * Ends the request, once: releases its slot, counts it, leaves the queue, stops a run that no
-         * longer serves anyone, reports {@code DONE}, and only then completes the caller's future.
+         * longer serves anyone, reports {@code DONE}, and only then completes the caller's future;
+         * it leaves the set {@link #close} waits on after that.
          *
          * @param value the result, when {@code error} is {@code null}
          * @param error why it failed, or {@code null}
@@ -373,12 +377,13 @@ public final class TryOnService implements AutoCloseable {
             if (running != null) {
                 running.worker.stopIfAbandoned(running);
             }
+            progress(ProgressListener.Stage.DONE, 0, 0);
+            result.settle(value, error);
+            // last, so that close() returns only once every accepted request's future is complete
             synchronized (active) {
                 active.remove(this);
                 active.notifyAll();
             }
-            progress(ProgressListener.Stage.DONE, 0, 0);
-            result.settle(value, error);
         }
 
         void progress(ProgressListener.Stage stage, int step, int steps) {

@@ -419,6 +419,20 @@ class TryOnServiceTest {
     }
 
     @Test
+    void closeCalledFromAResultsOwnCallbackDoesNotWaitForThatResult() throws Exception {
+        TryOnService service = TryOnService.builder().pipeline(toy).build();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        service.submit(request(1).build()).whenComplete((result, error) -> {
+            service.close(Duration.ofMinutes(10));
+            closed.complete(null);
+        });
+
+        // a close() that waited for the future whose callback called it would take its 10-minute grace
+        closed.get(120, TimeUnit.SECONDS);
+        assertThat(service.metrics().completed()).isEqualTo(1);
+    }
+
+    @Test
     void closeFailsWhatCannotFinishWithinTheGracePeriod() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         TryOnService service = TryOnService.builder().pipeline(toy).build();

@@ -10,7 +10,7 @@
 #    $WORK/artifact (~5 GB).
 # 3. The same prepared 384x512 inputs (person, mask, stacked garment) go to both sides; each process
 #    runs alone under /usr/bin/time -v: Java `vton tryon` (float32, then bfloat16) and CatVTON's
-#    CatVTONPipeline.__call__ (float32) with STEPS steps, guidance 2.5, eta 1, seed 42. Rounds alternate.
+#    CatVTONPipeline.__call__ (float32, THREADS torch threads, default nproc) with STEPS steps, guidance 2.5, eta 1, seed 42. Rounds alternate.
 # Holds the Maven lock /tmp/mvn.lock (LOCK) while measuring, and runs a copy of the jar ./vton builds.
 # Prints the machine, each run's numbers, the medians, the ratios and the float32 parity (max/mean |Δ|).
 # Steps 1 and 2 are skipped when their output exists. Needs CATVTON_SRC (git clone
@@ -70,7 +70,7 @@ java_run() {  # round dtype
 python_run() {  # round dtype
   /usr/bin/time -v -o "$log/python-$2-$1.time" "$PY" benchmarks/compare/fullsize_catvton.py run \
     --diffusers "$WORK/diffusers" --inputs "$in" --out "$WORK/python-$2.png" --dtype "$2" --steps "$STEPS" \
-    --guidance 2.5 --eta 1.0 --seed 42 --pydeps "$PYDEPS" >"$log/python-$2-$1.out" 2>"$log/python-$2-$1.err"
+    --guidance 2.5 --eta 1.0 --seed 42 --threads "${THREADS:-$(nproc)}" --pydeps "$PYDEPS" >"$log/python-$2-$1.out" 2>"$log/python-$2-$1.err"
 }
 for ((round = 1; round <= ROUNDS; round++)); do
   java_run "$round" float32

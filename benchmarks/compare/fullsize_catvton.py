@@ -40,6 +40,7 @@ def main(argv=None) -> int:
     p.add_argument("--guidance", type=float, default=2.5)
     p.add_argument("--eta", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's own choice)")
     p.add_argument("--pydeps")
     p.add_argument("--catvton-src", default=os.environ.get("CATVTON_SRC"))
     p = sub.add_parser("compare")
@@ -70,6 +71,8 @@ def main(argv=None) -> int:
     import torch
     from PIL import Image
     import make_catvton_golden as mcg
+    if args.threads:
+        torch.set_num_threads(args.threads)
     imported = time.perf_counter()
     loader = mcg.use_catvton_loader()
     dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[args.dtype]

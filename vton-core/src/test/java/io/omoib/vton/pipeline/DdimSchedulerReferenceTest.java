@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@link DdimScheduler} against the independent Python implementation in
- * {@code tools/export/reference_pipeline.py} (itself checked against diffusers): every spacing,
+ * {@code tools/reference/reference_pipeline.py} (itself checked against diffusers): every spacing,
  * step count, eta, prediction type, {@code set_alpha_to_one} and {@code steps_offset} it dumped to
  * {@code ddim/*.json}.
  */

@@ -10,7 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The bundled toy and mini artifacts and the golden files made by {@code tools/export/make_golden.py}. */
+/** The bundled toy and mini artifacts and the golden files made by {@code tools/fixtures/make_pipeline_golden.py}. */
 public final class TestModels {
     private TestModels() {
     }

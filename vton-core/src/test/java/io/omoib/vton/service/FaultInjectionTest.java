@@ -45,7 +45,7 @@ class FaultInjectionTest {
         throw new AssertionError("expected the request to fail");
     }
 
-    /** The toy artifact with a UNet that throws for timesteps in [400, 600) (tools/export/make_broken_modules.py). */
+    /** The toy artifact with a UNet that throws for timesteps in [400, 600) (tools/fixtures/make_broken_modules.py). */
     private Path toyWithThrowingUnet() throws IOException {
         Path copy = temp.resolve("toy");
         try (Stream<Path> files = Files.walk(TestModels.toy())) {

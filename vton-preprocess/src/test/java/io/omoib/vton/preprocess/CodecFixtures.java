@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The files written by {@code tools/golden/make_codec_fixtures.py} under {@code src/test/resources/codec}:
+ * The files written by {@code tools/fixtures/make_codec_fixtures.py} under {@code src/test/resources/codec}:
  * encoded inputs and, for each, {@code NAME.ppm} with the RGB pixels Pillow 9.4 decodes from it.
  */
 final class CodecFixtures {
@@ -17,7 +17,7 @@ final class CodecFixtures {
     static byte[] bytes(String file) {
         try (InputStream in = CodecFixtures.class.getResourceAsStream("/codec/" + file)) {
             if (in == null) {
-                throw new IllegalArgumentException("no fixture codec/" + file + "; run tools/golden/make_codec_fixtures.py");
+                throw new IllegalArgumentException("no fixture codec/" + file + "; run tools/fixtures/make_codec_fixtures.py");
             }
             return in.readAllBytes();
         } catch (IOException e) {

@@ -14,7 +14,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 
 /**
- * Reads the Pillow golden files written by {@code tools/golden/make_golden.py}, straight from the PNG
+ * Reads the Pillow golden files written by {@code tools/fixtures/make_preprocess_golden.py}, straight from the PNG
  * samples (independent of {@link ImageCodec}), and compares images with a useful failure message.
  */
 final class Golden {
@@ -97,7 +97,7 @@ final class Golden {
     private static InputStream open(String name) {
         InputStream in = Golden.class.getResourceAsStream("/golden/" + name);
         if (in == null) {
-            throw new IllegalStateException("missing golden file " + name + "; run tools/golden/make_golden.py");
+            throw new IllegalStateException("missing golden file " + name + "; run tools/fixtures/make_preprocess_golden.py");
         }
         return in;
     }

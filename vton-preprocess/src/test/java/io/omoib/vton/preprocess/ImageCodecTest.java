@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Decoding matches Pillow 9.4 (fixtures from tools/golden/make_codec_fixtures.py); encoding round-trips. */
+/** Decoding matches Pillow 9.4 (fixtures from tools/fixtures/make_codec_fixtures.py); encoding round-trips. */
 class ImageCodecTest {
     private final ImageCodec codec = ImageCodec.defaults();
 

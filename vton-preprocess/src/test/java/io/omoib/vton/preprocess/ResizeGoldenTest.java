@@ -7,7 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Resizing is bit-identical to Pillow 9.4 ({@code tools/golden/make_golden.py}). */
+/** Resizing is bit-identical to Pillow 9.4 ({@code tools/fixtures/make_preprocess_golden.py}). */
 class ResizeGoldenTest {
 
     static Stream<Arguments> lanczos() {

@@ -9,5 +9,5 @@ REQUESTS=${REQUESTS:-2000}
 ./mvnw -B -q -pl vton-examples verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=SoakIT \
   -Dsoak.requests="$REQUESTS"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(java -version 2>&1 | head -1)"
-echo "$REQUESTS requests (2 steps, 768x1024, toy model) at concurrency 16; server with -Xmx512m and queue 12"
+echo "$REQUESTS requests (2 steps, 768x1024, toy model) at concurrency 16; server with -Xmx512m and queue 16"
 cat vton-examples/target/soak-curve.txt

@@ -30,9 +30,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Many toy-model requests through the real server, in a process of its own ({@code -Xmx512m}, queue 12)
- * at concurrency 16: every request is answered (200, or 503 when the queue is full), and the server's
- * resident memory, threads and open files level off. CI runs {@code soak.requests} = 300; {@code benchmarks/soak.sh} runs 2,000
+ * Many toy-model requests through the real server, in a process of its own ({@code -Xmx512m}, a queue as
+ * deep as the clients are many) at concurrency 16: every request is answered and runs (200; a 503 would
+ * mean the queue was full, which 16 clients that each wait for their answer cannot cause), and the
+ * server's resident memory, threads and open files level off. A queue shallower than the clients turns
+ * the soak into a storm of immediate 503s (the event-driven server admits every request at once) that
+ * runs little inference, which is what the memory curve is about. CI runs {@code soak.requests} = 300; {@code benchmarks/soak.sh} runs 2,000
  * and prints the curve this writes to {@code target/soak-curve.txt}.
  */
 class SoakIT {
@@ -68,7 +71,7 @@ class SoakIT {
         Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-Dvton.home=" + ROOT, "-Dai.djl.offline=true", "-Dai.djl.pytorch.graph_optimizer=false",
                 "-jar", ROOT.resolve("vton-examples/target/vton.jar").toString(),
-                "serve", "--host", "127.0.0.1", "--port", "0", "--queue", "12")
+                "serve", "--host", "127.0.0.1", "--port", "0", "--queue", Integer.toString(CONCURRENCY))
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
@@ -120,8 +123,7 @@ class SoakIT {
 
             int answered = statuses.values().stream().mapToInt(AtomicInteger::get).sum();
             assertThat(answered).isEqualTo(total);
-            assertThat(statuses.keySet()).as(text.toString()).isSubsetOf(200, 503);
-            assertThat(statuses.get(200).get()).as("a good share succeeds").isGreaterThan(total / 10);
+            assertThat(statuses.keySet()).as("every request ran: " + text).containsOnly(200);
             // bounded: a 512 MiB heap plus libtorch, the model and per-request native buffers; a native leak
             // of one request's tensors (tens of MiB) would pass this within a few dozen requests
             Sample warm = curve.get(1);

@@ -14,7 +14,7 @@
 # Holds the Maven lock /tmp/mvn.lock (LOCK) while measuring, and runs a copy of the jar ./vton builds.
 # Prints the machine, each run's numbers, the medians, the ratios and the float32 parity (max/mean |Δ|).
 # Steps 1 and 2 are skipped when their output exists. Needs CATVTON_SRC (git clone
-# https://github.com/Zheng-Chong/CatVTON) and diffusers (pip, or the project's ../shared/pydeps, PYDEPS).
+# https://github.com/Zheng-Chong/CatVTON) and diffusers (pip, or a source tree made importable on torch 1.13 by a pyenv.py in PYDEPS).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3

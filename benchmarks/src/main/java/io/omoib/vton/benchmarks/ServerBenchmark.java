@@ -1,17 +1,13 @@
 package io.omoib.vton.benchmarks;
 
-import com.google.gson.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,7 +43,7 @@ public class ServerBenchmark {
     private HttpRequest request;
 
     @Setup
-    public void setUp() throws IOException, URISyntaxException {
+    public void setUp() throws Exception {
         Path jar = Path.of(ServerBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path root = PipelineWork.bundledModel("toy").getParent().getParent();
         server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -61,22 +57,8 @@ public class ServerBenchmark {
         if (!listening.find() || ready == null || !ready.startsWith("ready:")) {
             throw new IllegalStateException("the server did not start: " + ready);
         }
-        PreprocessWork inputs = PreprocessWork.synthetic();
-        JsonObject body = new JsonObject();
-        String[] fields = {"person_image", "mask_image", "upper_cloth", "lower_cloth"};
-        for (int i = 0; i < fields.length; i++) {
-            body.addProperty(fields[i], Base64.getEncoder().encodeToString(inputs.encoded(i)));
-        }
-        body.addProperty("cloth_type", "overall");
-        body.addProperty("userId", "bench");
-        body.addProperty("timestamp", "1");
-        body.addProperty("num_inference_steps", PipelineWork.STEPS);
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        request = HttpRequest.newBuilder(new URI("http://127.0.0.1:" + listening.group(1) + "/invocations"))
-                .header("Content-Type", "application/json")
-                .header("Accept", "image/jpeg")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-                .build();
+        request = ServerLoad.seedRequest(Integer.parseInt(listening.group(1)));
     }
 
     @TearDown

@@ -100,7 +100,8 @@ public final class ServerLoad {
         }
     }
 
-    private static HttpRequest seedRequest(int port) throws Exception {
+    /** The seed server's request, all four images inline, for the server on {@code port}. */
+    static HttpRequest seedRequest(int port) throws Exception {
         PreprocessWork inputs = PreprocessWork.synthetic();
         JsonObject body = new JsonObject();
         String[] fields = {"person_image", "mask_image", "upper_cloth", "lower_cloth"};

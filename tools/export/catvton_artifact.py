@@ -1,4 +1,4 @@
-"""Writes CatVTON model artifacts in the `catvton-torchscript` format (DESIGN.md "Model artifact").
+"""Writes CatVTON model artifacts in the `catvton-torchscript` format (docs/ARCHITECTURE.md "Model artifact").
 
 Shared by ``export_catvton.py`` (the real model, torch >= 2.0 + diffusers) and ``make_test_models.py``
 (the toy and mini test models, Debian's PyTorch 1.13). Everything but loading the real weights lives

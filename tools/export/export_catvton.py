@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Exports CatVTON to a catvton-torchscript artifact (DESIGN.md "Model artifact").
+"""Exports CatVTON to a catvton-torchscript artifact (docs/ARCHITECTURE.md "Model artifact").
 
 Use torch 2.7.x, the libtorch DJL 0.36.0 serves with, so self-attention traces to the fused
 scaled-dot-product kernel, plus diffusers, huggingface_hub and safetensors:

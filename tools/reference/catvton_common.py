@@ -1,8 +1,8 @@
 """The one copy, for every tool here, of what CatVTON and diffusers define and several scripts need:
 
 - ``resize_and_crop`` and ``resize_and_padding``: CatVTON's ``utils.py`` functions of the same
-  names, same behaviour (Pillow LANCZOS; DESIGN.md "Preprocessing contract");
-- ``stack_garments``: the upper garment over the lower one, centred on white (DESIGN.md "Garment
+  names, same behaviour (Pillow LANCZOS; docs/ARCHITECTURE.md "Preprocessing contract");
+- ``stack_garments``: the upper garment over the lower one, centred on white (docs/ARCHITECTURE.md "Garment
   stacking", the condition image of cloth type ``overall``);
 - ``threshold``: the mask rule ``>= 128 -> 255, else 0``;
 - ``scaled_linear_alphas_cumprod``: diffusers' ``scaled_linear`` beta schedule, cumulative product
@@ -46,7 +46,7 @@ def resize_and_padding(image, size):
 
 
 def stack_garments(upper, lower):
-    """DESIGN.md "Garment stacking": width max(w1, w2), height h1 + h2, white; each centred."""
+    """docs/ARCHITECTURE.md "Garment stacking": width max(w1, w2), height h1 + h2, white; each centred."""
     from PIL import Image
     width = max(upper.width, lower.width)
     canvas = Image.new("RGB", (width, upper.height + lower.height), (255, 255, 255))

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The CatVTON pipeline of DESIGN.md "Pipeline math" in plain PyTorch, for any catvton-torchscript artifact.
+"""The CatVTON pipeline of docs/ARCHITECTURE.md "Pipeline math" in plain PyTorch, for any catvton-torchscript artifact.
 
 No diffusers: the DDIM scheduler below is an independent implementation that follows diffusers'
 ``DDIMScheduler`` operation by operation in float32, and the loop follows CatVTON's ``__call__``.

@@ -121,6 +121,22 @@ public final class TryOnRequest {
         return progress;
     }
 
+    /** @return a builder holding this request's values (its id included), to change some of them */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.id = id;
+        b.sources.putAll(sources);
+        b.clothType = clothType;
+        b.parameters = parameters;
+        b.width = width;
+        b.height = height;
+        b.userId = userId;
+        b.timestamp = timestamp;
+        b.timeout = timeout;
+        b.progress = progress;
+        return b;
+    }
+
     @Override
     public String toString() {
         return "TryOnRequest[" + id + ", " + clothType.id() + ", person " + sources.get(Input.PERSON).name() + "]";

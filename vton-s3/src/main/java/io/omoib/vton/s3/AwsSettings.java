@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -32,6 +33,9 @@ import software.amazon.awssdk.services.sqs.SqsClientBuilder;
  *       {@code http://127.0.0.1:9000}, addressed path-style; unset: AWS.</li>
  *   <li>{@code VTON_SQS_QUEUE_URL} ({@code vton.sqs.queue.url}): send a completion notice there after
  *       each stored result; a queue URL outside {@code amazonaws.com} is also used as the SQS endpoint.</li>
+ *   <li>{@code VTON_SQS_REQUEST_QUEUE_URL} ({@code vton.sqs.request.queue.url}): the queue a
+ *       {@link SqsWorker} takes requests from (same endpoint rule; with both queues set, both must be on
+ *       the same endpoint).</li>
  *   <li>{@code VTON_S3_INPUTS} ({@code vton.s3.inputs}): where {@code s3://} inputs may be read, as
  *       comma-separated {@code bucket} or {@code bucket/prefix} entries; {@code *} is any bucket but the
  *       result bucket (which an entry must name to be readable). Unset: {@code s3://} inputs are refused,
@@ -51,6 +55,7 @@ public final class AwsSettings implements AutoCloseable {
     private final String bucket;
     private final URI s3Endpoint;
     private final String queueUrl;
+    private final String requestQueueUrl;
     private final List<String> inputs;
     private final Region region;
     private final AwsCredentialsProvider credentials;
@@ -63,6 +68,12 @@ public final class AwsSettings implements AutoCloseable {
         this.bucket = b.bucket;
         this.s3Endpoint = b.s3Endpoint;
         this.queueUrl = b.queueUrl;
+        this.requestQueueUrl = b.requestQueueUrl;
+        if (queueUrl != null && requestQueueUrl != null
+                && !Objects.equals(endpointOf(queueUrl), endpointOf(requestQueueUrl))) {
+            throw new IllegalArgumentException("VTON_SQS_QUEUE_URL and VTON_SQS_REQUEST_QUEUE_URL must be on the same "
+                    + "SQS endpoint, got '" + queueUrl + "' and '" + requestQueueUrl + "'");
+        }
         this.inputs = List.copyOf(b.inputs);
         this.region = b.region;
         this.credentials = b.credentials;
@@ -71,7 +82,7 @@ public final class AwsSettings implements AutoCloseable {
         if (bucket != null || !inputs.isEmpty()) {
             s3();
         }
-        if (queueUrl != null) {
+        if (queueUrl != null || requestQueueUrl != null) {
             sqs();
         }
     }
@@ -95,6 +106,7 @@ public final class AwsSettings implements AutoCloseable {
             b.s3Endpoint(URI.create(endpoint));
         }
         b.queueUrl(setting(env, properties, "VTON_SQS_QUEUE_URL", "vton.sqs.queue.url"));
+        b.requestQueueUrl(setting(env, properties, "VTON_SQS_REQUEST_QUEUE_URL", "vton.sqs.request.queue.url"));
         String inputs = setting(env, properties, "VTON_S3_INPUTS", "vton.s3.inputs");
         if (inputs != null) {
             b.inputs(inputs.split(","));
@@ -125,9 +137,14 @@ public final class AwsSettings implements AutoCloseable {
         return Optional.ofNullable(queueUrl);
     }
 
-    /** @return whether any setting asks for AWS: a result bucket, input buckets or a completion queue */
+    /** @return the queue a {@link SqsWorker} takes requests from, if set */
+    public Optional<String> requestQueueUrl() {
+        return Optional.ofNullable(requestQueueUrl);
+    }
+
+    /** @return whether any setting asks for AWS: a result bucket, input buckets or a queue */
     public boolean configured() {
-        return bucket != null || !inputs.isEmpty() || queueUrl != null;
+        return bucket != null || !inputs.isEmpty() || queueUrl != null || requestQueueUrl != null;
     }
 
     /** @return where {@code s3://} inputs may be read ({@code bucket} or {@code bucket/prefix}); empty: nowhere */
@@ -173,6 +190,11 @@ public final class AwsSettings implements AutoCloseable {
 
     /** @return an {@link SqsCompletionNotifier} for the queue, if a queue URL is set */
     public Optional<CompletionNotifier> notifier() {
+        return sqsNotifier().map(CompletionNotifier.class::cast);
+    }
+
+    /** @return an {@link SqsCompletionNotifier} for the queue, if a queue URL is set, for failure notices too */
+    public Optional<SqsCompletionNotifier> sqsNotifier() {
         return queueUrl().map(q -> new SqsCompletionNotifier(sqs(), q));
     }
 
@@ -219,10 +241,15 @@ public final class AwsSettings implements AutoCloseable {
     }
 
     private URI sqsEndpoint() {
-        if (queueUrl == null) {
+        return endpointOf(queueUrl != null ? queueUrl : requestQueueUrl);
+    }
+
+    /** @return the endpoint a queue URL implies: {@code null} for AWS itself, else its scheme and authority */
+    private static URI endpointOf(String queue) {
+        if (queue == null) {
             return null;
         }
-        URI url = URI.create(queueUrl);
+        URI url = URI.create(queue);
         String host = url.getHost() == null ? "" : url.getHost();
         return host.endsWith(".amazonaws.com") ? null
                 : URI.create(url.getScheme() + "://" + url.getRawAuthority());
@@ -266,7 +293,8 @@ public final class AwsSettings implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "AwsSettings[bucket " + bucket + ", endpoint " + s3Endpoint + ", queue " + queueUrl + ", inputs "
+        return "AwsSettings[bucket " + bucket + ", endpoint " + s3Endpoint + ", queue " + queueUrl + ", requests "
+                + requestQueueUrl + ", inputs "
                 + inputs + "]";
     }
 
@@ -275,6 +303,7 @@ public final class AwsSettings implements AutoCloseable {
         private String bucket;
         private URI s3Endpoint;
         private String queueUrl;
+        private String requestQueueUrl;
         private final List<String> inputs = new ArrayList<>();
         private Region region;
         private AwsCredentialsProvider credentials;
@@ -319,6 +348,15 @@ public final class AwsSettings implements AutoCloseable {
                 throw new IllegalArgumentException("VTON_SQS_QUEUE_URL must be a queue URL, got '" + value + "'");
             }
             queueUrl = value;
+            return this;
+        }
+
+        /** @param value the URL of the queue a {@link SqsWorker} takes requests from, or {@code null} */
+        public Builder requestQueueUrl(String value) {
+            if (value != null && URI.create(value).getHost() == null) {
+                throw new IllegalArgumentException("VTON_SQS_REQUEST_QUEUE_URL must be a queue URL, got '" + value + "'");
+            }
+            requestQueueUrl = value;
             return this;
         }
 

@@ -5,6 +5,10 @@ import io.omoib.vton.service.CompletionNotifier;
 import io.omoib.vton.service.ResultName;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Objects;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -14,11 +18,19 @@ import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
  * Sends the seed server's completion message to an SQS queue:
  * {@code {"userId": ..., "initial_timestamp": ..., "result_uri": "s3://bucket/key", "result_key": "key"}}
  * ({@code result_key} only for {@code s3://} locations). Values are the caller's, unsanitised, as the
- * seed sent them.
+ * seed sent them. {@link SqsWorker} also sends failure notices through it
+ * ({@link #failureMessage}).
+ *
+ * <p>Duplicates: a job done twice (a worker stopped between storing and deleting its message) sends
+ * its notice twice to a standard queue; consumers dedupe by {@code result_key}, which names the job.
+ * To a FIFO queue (its URL ends in {@code .fifo}) each notice goes with a deduplication id derived from
+ * the result's location (a failure's: from the request id), so SQS drops a repeat sent within its
+ * 5-minute deduplication interval; the message group is the user id.
  */
 public final class SqsCompletionNotifier implements CompletionNotifier {
     private final SqsClient client;
     private final String queueUrl;
+    private final boolean fifo;
 
     /**
      * @param client the SQS client; not closed by the notifier
@@ -30,6 +42,7 @@ public final class SqsCompletionNotifier implements CompletionNotifier {
             throw new IllegalArgumentException("an SQS notifier needs a queue URL (VTON_SQS_QUEUE_URL)");
         }
         this.queueUrl = queueUrl;
+        this.fifo = queueUrl.endsWith(".fifo");
     }
 
     /**
@@ -48,13 +61,71 @@ public final class SqsCompletionNotifier implements CompletionNotifier {
         return body.toString();
     }
 
+    /**
+     * @param userId the request's user id, or {@code null} when the request could not be read
+     * @param timestamp the request's timestamp, or {@code null} likewise
+     * @param requestId the id of the request (a queue worker: the SQS message id)
+     * @param field the request field at fault, or {@code null}
+     * @param error what is wrong and what to do
+     * @return {@code {"userId", "initial_timestamp", "status": "failed", "error", "field", "request_id"}},
+     *     without the members that are {@code null}
+     */
+    public static String failureMessage(String userId, String timestamp, String requestId, String field, String error) {
+        JsonObject body = new JsonObject();
+        String[][] members = {{"userId", userId}, {"initial_timestamp", timestamp}, {"status", "failed"},
+                {"error", error}, {"field", field}, {"request_id", requestId}};
+        for (String[] member : members) {
+            if (member[1] != null) {
+                body.addProperty(member[0], member[1]);
+            }
+        }
+        return body.toString();
+    }
+
     @Override
     public void notify(ResultName name, URI location) throws IOException {
+        send(message(name, location), name.userId(), "done:" + location);
+    }
+
+    /**
+     * Sends a failure notice: the request will not be retried.
+     *
+     * @param userId the request's user id, or {@code null} when the request could not be read
+     * @param timestamp the request's timestamp, or {@code null} likewise
+     * @param requestId the request's id
+     * @param field the request field at fault, or {@code null}
+     * @param error what is wrong and what to do
+     * @throws IOException if the notice could not be sent
+     */
+    public void notifyFailure(String userId, String timestamp, String requestId, String field, String error)
+            throws IOException {
+        send(failureMessage(userId, timestamp, requestId, field, error), userId, "failed:" + requestId);
+    }
+
+    private void send(String body, String group, String identity) throws IOException {
+        SendMessageRequest.Builder request = SendMessageRequest.builder().queueUrl(queueUrl).messageBody(body);
+        if (fifo) {
+            request.messageGroupId(group == null || group.isEmpty() ? "vton" : truncate(group))
+                    .messageDeduplicationId(sha256(identity));
+        }
         try {
-            client.sendMessage(SendMessageRequest.builder().queueUrl(queueUrl).messageBody(message(name, location)).build());
+            client.sendMessage(request.build());
         } catch (SdkException e) {
             throw new IOException("cannot send the completion notice to " + queueUrl + ": " + e.getMessage()
                     + "; check VTON_SQS_QUEUE_URL and the credentials", e);
+        }
+    }
+
+    /** A message group id is 1 to 128 printable ASCII characters: other user ids go as their hash. */
+    private static String truncate(String group) {
+        return group.matches("[\\x21-\\x7e]{1,128}") ? group : sha256(group);
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 

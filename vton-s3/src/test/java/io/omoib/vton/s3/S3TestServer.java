@@ -1,6 +1,7 @@
 package io.omoib.vton.s3;
 
 import java.net.URI;
+import java.util.Map;
 import java.util.Properties;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
@@ -47,6 +48,15 @@ public final class S3TestServer implements AutoCloseable {
     /** @return {@code http://127.0.0.1:port} */
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /**
+     * @return the environment a child process needs to reach this server: {@code VTON_S3_ENDPOINT},
+     *     the test credentials and a region
+     */
+    public Map<String, String> environment() {
+        return Map.of("VTON_S3_ENDPOINT", endpoint().toString(), "AWS_ACCESS_KEY_ID", ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY", SECRET_KEY, "AWS_REGION", "us-east-1");
     }
 
     /** @return settings for this server with static test credentials */

@@ -67,6 +67,43 @@ class SqsCompletionNotifierTest {
     }
 
     @Test
+    void aFifoQueueKeepsOneNoticePerResultWhenAJobIsDoneTwice() throws IOException {
+        String fifo = sqs.createQueue(b -> b.queueName("vton-done.fifo").attributes(
+                java.util.Map.of(software.amazon.awssdk.services.sqs.model.QueueAttributeName.FIFO_QUEUE, "true"))).queueUrl();
+        SqsCompletionNotifier notifier = new SqsCompletionNotifier(sqs, fifo);
+        ResultName twice = new ResultName("user 9 ü", ClothType.UPPER, "1");
+        URI location = URI.create("s3://results/users/user-9/vton_result/1/result.jpg");
+
+        notifier.notify(twice, location);
+        notifier.notify(twice, location);
+        notifier.notify(new ResultName("user-10", ClothType.UPPER, "1"),
+                URI.create("s3://results/users/user-10/vton_result/1/result.jpg"));
+
+        List<String> keys = new java.util.ArrayList<>();
+        for (int polls = 0; polls < 5; polls++) {
+            for (Message m : sqs.receiveMessage(b -> b.queueUrl(fifo).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
+                keys.add(JsonParser.parseString(m.body()).getAsJsonObject().get("result_key").getAsString());
+                sqs.deleteMessage(b -> b.queueUrl(fifo).receiptHandle(m.receiptHandle()));
+            }
+        }
+        assertThat(keys).containsExactlyInAnyOrder("users/user-9/vton_result/1/result.jpg",
+                "users/user-10/vton_result/1/result.jpg");
+    }
+
+    @Test
+    void aFailureNoticeNamesTheFieldAndLeavesOutWhatIsUnknown() {
+        JsonObject known = JsonParser.parseString(SqsCompletionNotifier.failureMessage("u1", "17", "m-1", "cloth_type",
+                "cloth type must be one of upper, lower, overall")).getAsJsonObject();
+        JsonObject unknown = JsonParser.parseString(SqsCompletionNotifier.failureMessage(null, null, "m-2", null,
+                "invalid JSON")).getAsJsonObject();
+
+        assertThat(known.keySet()).containsExactlyInAnyOrder("userId", "initial_timestamp", "status", "error", "field",
+                "request_id");
+        assertThat(known.get("status").getAsString()).isEqualTo("failed");
+        assertThat(unknown.keySet()).containsExactlyInAnyOrder("status", "error", "request_id");
+    }
+
+    @Test
     void aMissingQueueFailsWithAClearMessage() {
         SqsCompletionNotifier wrong = new SqsCompletionNotifier(sqs, queueUrl.replace("vton-done", "no-such-queue"));
 

@@ -1,4 +1,4 @@
-package io.omoib.vton.examples;
+package io.omoib.vton.service;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -28,31 +28,31 @@ final class StrictJson {
     /**
      * @param body the request body
      * @return the document
-     * @throws BadInputException saying what is wrong, with no field
+     * @throws RequestFieldException saying what is wrong, with no field
      */
     static JsonElement parse(byte[] body) {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(body)).toString();
         } catch (CharacterCodingException e) {
-            throw new BadInputException(null, "invalid JSON: the body is not UTF-8");
+            throw new RequestFieldException(null, "invalid JSON: the body is not UTF-8");
         }
         try (JsonReader reader = new JsonReader(new StringReader(text))) {
             reader.setStrictness(Strictness.STRICT);
             JsonElement document = read(reader, 0);
             if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new BadInputException(null, "invalid JSON: data after the end of the document");
+                throw new RequestFieldException(null, "invalid JSON: data after the end of the document");
             }
             return document;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
-            throw new BadInputException(null, "invalid JSON: " + e.getMessage());
+            throw new RequestFieldException(null, "invalid JSON: " + e.getMessage());
         }
     }
 
     private static JsonElement read(JsonReader reader, int depth) throws IOException {
         JsonToken token = reader.peek();
         if ((token == JsonToken.BEGIN_OBJECT || token == JsonToken.BEGIN_ARRAY) && depth >= MAX_DEPTH) {
-            throw new BadInputException(null, "invalid JSON: nested deeper than " + MAX_DEPTH + " levels");
+            throw new RequestFieldException(null, "invalid JSON: nested deeper than " + MAX_DEPTH + " levels");
         }
         switch (token) {
             case BEGIN_OBJECT -> {
@@ -61,7 +61,7 @@ final class StrictJson {
                 while (reader.hasNext()) {
                     String name = reader.nextName();
                     if (object.has(name)) {
-                        throw new BadInputException(name, "invalid JSON: the key '" + shorten(name) + "' appears twice");
+                        throw new RequestFieldException(name, "invalid JSON: the key '" + shorten(name) + "' appears twice");
                     }
                     object.add(name, read(reader, depth + 1));
                 }
@@ -91,7 +91,7 @@ final class StrictJson {
                 reader.nextNull();
                 return JsonNull.INSTANCE;
             }
-            default -> throw new BadInputException(null, "invalid JSON: unexpected " + token);
+            default -> throw new RequestFieldException(null, "invalid JSON: unexpected " + token);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.omoib.vton.examples;
+package io.omoib.vton.service;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -18,11 +18,15 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * One {@code POST /invocations} body, checked field by field: the seed server's JSON (all strings)
- * plus optional sampling fields and base64 images. It remembers which field carried each input, so a
- * failure about an {@link Input} or a {@link Parameter}, however late it happens, names its field.
+ * The seed's JSON request, checked field by field: the body of {@code POST /invocations} and of a
+ * queue message. All fields are strings as the seed sends them ({@code cloth_type}, {@code userId},
+ * {@code timestamp}, {@code person_image_url} ...), plus optional sampling fields
+ * ({@code num_inference_steps}, {@code guidance_scale}, {@code eta}, {@code seed}, as numbers or
+ * numeric strings) and base64 images ({@code person_image} ...) in place of URLs. It remembers which
+ * field carried each input, so a failure about an {@link Input} or a {@link Parameter}, however late
+ * it happens, names its field.
  */
-final class Invocation {
+public final class JsonRequest {
     /** The JSON fields of the sampling parameters. */
     private static final Map<Parameter, String> PARAMETER_FIELDS = new EnumMap<>(Map.of(
             Parameter.STEPS, "num_inference_steps", Parameter.GUIDANCE, "guidance_scale", Parameter.ETA, "eta",
@@ -32,23 +36,37 @@ final class Invocation {
     /** The field each input came from: its URL field or its base64 field. */
     private final Map<Input, String> fields;
 
-    private Invocation(TryOnRequest request, Map<Input, String> fields) {
+    private JsonRequest(TryOnRequest request, Map<Input, String> fields) {
         this.request = request;
         this.fields = fields;
     }
 
-    TryOnRequest request() {
+    /** @return the request to submit */
+    public TryOnRequest request() {
         return request;
     }
 
     /** @return the request field that carried the input, or {@code null} if none did */
-    String field(Input input) {
+    public String field(Input input) {
         return fields.get(input);
     }
 
     /** @return the request field of a sampling parameter, or {@code null} (the size has none) */
-    static String field(Parameter parameter) {
+    public static String field(Parameter parameter) {
         return PARAMETER_FIELDS.get(parameter);
+    }
+
+    /**
+     * @param body the request body: strict UTF-8 JSON (no comments, no duplicate keys, at most
+     *     32 levels deep)
+     * @param sources resolves URL fields (give it no file access for untrusted requests)
+     * @param defaults sampling parameters for fields not given
+     * @param timeout the request's deadline
+     * @return the checked request
+     * @throws RequestFieldException naming the field at fault, or none when the body is not JSON
+     */
+    public static JsonRequest parse(byte[] body, ImageSources sources, TryOnParameters defaults, Duration timeout) {
+        return parse(StrictJson.parse(body), sources, defaults, timeout);
     }
 
     /**
@@ -56,18 +74,18 @@ final class Invocation {
      * @param sources resolves URL fields (no files)
      * @param defaults sampling parameters for fields not given
      * @param timeout the request's deadline
-     * @throws BadInputException naming the field at fault
+     * @throws RequestFieldException naming the field at fault
      */
-    static Invocation parse(JsonElement body, ImageSources sources, TryOnParameters defaults, Duration timeout) {
+    private static JsonRequest parse(JsonElement body, ImageSources sources, TryOnParameters defaults, Duration timeout) {
         if (!body.isJsonObject()) {
-            throw new BadInputException(null, "the body must be a JSON object");
+            throw new RequestFieldException(null, "the body must be a JSON object");
         }
         JsonObject json = body.getAsJsonObject();
         ClothType clothType;
         try {
             clothType = ClothType.parse(string(json, "cloth_type", true));
         } catch (IllegalArgumentException e) {
-            throw new BadInputException("cloth_type", e.getMessage());
+            throw new RequestFieldException("cloth_type", e.getMessage());
         }
         Map<Input, String> fields = new EnumMap<>(Input.class);
         TryOnRequest.Builder b = TryOnRequest.builder()
@@ -99,25 +117,25 @@ final class Invocation {
                 p.eta(eta.floatValue());
             }
         } catch (InvalidParameterException e) {
-            throw new BadInputException(field(e.parameter()), e.getMessage());
+            throw new RequestFieldException(field(e.parameter()), e.getMessage());
         }
-        return new Invocation(b.parameters(p.build()).build(), fields);
+        return new JsonRequest(b.parameters(p.build()).build(), fields);
     }
 
     private static String string(JsonObject json, String field, boolean required) {
         JsonElement value = json.get(field);
         if (value == null || value.isJsonNull()) {
             if (required) {
-                throw new BadInputException(field, "the field " + field + " is required");
+                throw new RequestFieldException(field, "the field " + field + " is required");
             }
             return null;
         }
         if (!value.isJsonPrimitive() || value.getAsJsonPrimitive().isBoolean()) {
-            throw new BadInputException(field, "the field " + field + " must be a string");
+            throw new RequestFieldException(field, "the field " + field + " must be a string");
         }
         String text = value.getAsString();
         if (text.isBlank()) {
-            throw new BadInputException(field, "the field " + field + " must not be empty");
+            throw new RequestFieldException(field, "the field " + field + " must not be empty");
         }
         return text;
     }
@@ -141,13 +159,13 @@ final class Invocation {
                 // reported below
             }
         }
-        throw new BadInputException(field, "the field " + field + " must be a number");
+        throw new RequestFieldException(field, "the field " + field + " must be a number");
     }
 
     private static long integer(Number number, Parameter parameter) {
         double d = number.doubleValue();
         if (d != Math.rint(d) || Math.abs(d) > 1e15) {
-            throw new BadInputException(field(parameter), "the field " + field(parameter)
+            throw new RequestFieldException(field(parameter), "the field " + field(parameter)
                     + " must be a whole number, got " + d);
         }
         return (long) d;
@@ -165,20 +183,20 @@ final class Invocation {
         String url = string(json, urlField, false);
         String base64 = string(json, base64Field, false);
         if (url != null && base64 != null) {
-            throw new BadInputException(urlField, "give either " + urlField + " or " + base64Field + ", not both");
+            throw new RequestFieldException(urlField, "give either " + urlField + " or " + base64Field + ", not both");
         }
         if (base64 != null) {
             fields.put(input, base64Field);
             return ImageSource.of(decodeBase64(base64, base64Field), base64Field);
         }
         if (url == null) {
-            throw new BadInputException(urlField, "the field " + urlField + " (or " + base64Field + ") is required");
+            throw new RequestFieldException(urlField, "the field " + urlField + " (or " + base64Field + ") is required");
         }
         fields.put(input, urlField);
         try {
             return sources.resolve(url, urlField);
         } catch (ImageSourceException e) {
-            throw new BadInputException(urlField, e.getMessage());
+            throw new RequestFieldException(urlField, e.getMessage());
         }
     }
 
@@ -187,7 +205,7 @@ final class Invocation {
         try {
             return Base64.getMimeDecoder().decode(data);
         } catch (IllegalArgumentException e) {
-            throw new BadInputException(field, "the field " + field + " is not valid base64: " + e.getMessage());
+            throw new RequestFieldException(field, "the field " + field + " is not valid base64: " + e.getMessage());
         }
     }
 }

@@ -41,7 +41,11 @@ import io.omoib.vton.pipeline.InvalidParameterException;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.InvalidInputException;
+import io.omoib.vton.s3.SqsWorker;
+import io.omoib.vton.s3.WorkerMetrics;
+import io.omoib.vton.service.JsonRequest;
 import io.omoib.vton.service.QueueFullException;
+import io.omoib.vton.service.RequestFieldException;
 import io.omoib.vton.service.ServiceMetrics;
 import io.omoib.vton.service.TryOnResult;
 import io.omoib.vton.service.TryOnService;
@@ -73,7 +77,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The SageMaker-compatible inference server on Netty: {@code GET /ping}, {@code POST /invocations},
- * {@code GET /metrics}.
+ * {@code GET /metrics}, and {@code GET /execution-parameters} for batch transform. {@code vton worker}
+ * runs it without invocations, for its health and metrics.
  *
  * <p>The server listens before the model is loaded; {@code /ping} answers 503 until {@link #ready}
  * hands it a {@link TryOnService}, then 200 while the service's workers are alive. Requests are read
@@ -116,7 +121,10 @@ final class InferenceServer implements AutoCloseable {
     /** Invocations accepted whose response is not yet written; shutdown waits for them. */
     private final AtomicInteger pendingResponses = new AtomicInteger();
     private final AtomicBoolean stopped = new AtomicBoolean();
+    private final boolean invocations;
+    private final int concurrentTransforms;
     private volatile TryOnService service;
+    private volatile SqsWorker worker;
     private volatile boolean draining;
 
     private InferenceServer(Builder b) throws IOException {
@@ -126,8 +134,12 @@ final class InferenceServer implements AutoCloseable {
         this.readTimeoutNanos = b.readTimeout.toNanos();
         this.maxConnections = b.maxConnections;
         this.maxBodyBytes = b.maxBodyBytes;
-        this.maxBufferedBytes = b.maxBodyBytes * BUFFERED_BODIES;
+        // bodies held at once: 16 of the largest, within a quarter of the heap, but always room for one
+        this.maxBufferedBytes = Math.max(b.maxBodyBytes,
+                Math.min(b.maxBodyBytes * BUFFERED_BODIES, Runtime.getRuntime().maxMemory() / 4));
         this.storesResults = b.storesResults;
+        this.invocations = b.invocations;
+        this.concurrentTransforms = b.concurrentTransforms;
         AtomicInteger n = new AtomicInteger();
         this.handlers = Executors.newFixedThreadPool(b.threads, r -> {
             Thread t = new Thread(r, "vton-http-" + n.incrementAndGet());
@@ -180,6 +192,17 @@ final class InferenceServer implements AutoCloseable {
     /** Starts answering invocations with the service; {@code /ping} turns 200. */
     void ready(TryOnService value) {
         service = Objects.requireNonNull(value, "service");
+    }
+
+    /**
+     * For {@code vton worker}: {@code /ping} also asks the worker, {@code /metrics} adds its counters.
+     *
+     * @param runs the service
+     * @param feeds the queue worker that feeds it
+     */
+    void ready(TryOnService runs, SqsWorker feeds) {
+        worker = Objects.requireNonNull(feeds, "worker");
+        ready(runs);
     }
 
     /**
@@ -382,7 +405,15 @@ final class InferenceServer implements AutoCloseable {
                         : error(405, null, "use GET /ping"), false);
                 case "/metrics" -> reply(method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD) ? metrics()
                         : error(405, null, "use GET /metrics"), false);
-                case "/invocations" -> startInvocation(r);
+                case "/execution-parameters" -> reply(method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD)
+                        ? executionParameters() : error(405, null, "use GET /execution-parameters"), false);
+                case "/invocations" -> {
+                    if (invocations) {
+                        startInvocation(r);
+                    } else {
+                        reply(error(404, null, "this process is a queue worker: send requests to its SQS queue"), false);
+                    }
+                }
                 default -> reply(error(404, null, "no such endpoint; use GET /ping or POST /invocations"), false);
             }
         }
@@ -498,10 +529,10 @@ final class InferenceServer implements AutoCloseable {
         }
 
         private void submit(byte[] bytes, long held, String id, String accept) {
-            Invocation invocation;
+            JsonRequest invocation;
             try {
-                invocation = Invocation.parse(StrictJson.parse(bytes), sources, defaults, timeout);
-            } catch (BadInputException e) {
+                invocation = JsonRequest.parse(bytes, sources, defaults, timeout);
+            } catch (RequestFieldException e) {
                 badRequests.incrementAndGet();
                 answer(error(400, e.field(), e.getMessage()));
                 return;
@@ -523,7 +554,7 @@ final class InferenceServer implements AutoCloseable {
                 answer(error(503, null, "the server is shutting down").retryAfter("5"));
             } catch (InvalidParameterException e) {
                 badRequests.incrementAndGet();
-                answer(error(400, Invocation.field(e.parameter()), e.getMessage()));
+                answer(error(400, JsonRequest.field(e.parameter()), e.getMessage()));
             }
         }
 
@@ -550,7 +581,7 @@ final class InferenceServer implements AutoCloseable {
             }
         }
 
-        private Reply respond(String id, Invocation invocation, String accept, TryOnResult result, Throwable failure) {
+        private Reply respond(String id, JsonRequest invocation, String accept, TryOnResult result, Throwable failure) {
             try {
                 if (failure != null) {
                     return fail(id, invocation, failure instanceof CompletionException && failure.getCause() != null
@@ -584,13 +615,13 @@ final class InferenceServer implements AutoCloseable {
             }
         }
 
-        private Reply fail(String id, Invocation invocation, Throwable failure) {
+        private Reply fail(String id, JsonRequest invocation, Throwable failure) {
             if (failure instanceof TimeoutException) {
                 return error(504, null, "the try-on did not finish within " + timeout.toSeconds() + " s");
             } else if (failure instanceof InvalidInputException e) {
                 return error(400, invocation.field(e.input()), e.getMessage());
             } else if (failure instanceof InvalidParameterException e) {
-                return error(400, Invocation.field(e.parameter()), e.getMessage());
+                return error(400, JsonRequest.field(e.parameter()), e.getMessage());
             } else if (failure instanceof IllegalArgumentException e) {
                 return error(400, null, e.getMessage());
             } else if (failure instanceof RejectedExecutionException || failure instanceof CancellationException) {
@@ -672,9 +703,19 @@ final class InferenceServer implements AutoCloseable {
         }
     }
 
+    /** SageMaker batch transform asks this once to size its requests: one record each, within the body limit. */
+    private Reply executionParameters() {
+        JsonObject body = new JsonObject();
+        body.addProperty("MaxConcurrentTransforms", concurrentTransforms);
+        body.addProperty("BatchStrategy", "SINGLE_RECORD");
+        body.addProperty("MaxPayloadInMB", Math.max(1, Math.min(100, maxBodyBytes >> 20)));
+        return Reply.json(200, body);
+    }
+
     private Reply ping() {
         TryOnService s = service;
-        boolean healthy = s != null && s.isHealthy() && !draining;
+        SqsWorker w = worker;
+        boolean healthy = s != null && s.isHealthy() && !draining && (w == null || w.isHealthy());
         JsonObject body = new JsonObject();
         body.addProperty("status", healthy ? "healthy" : s == null ? "loading" : "unhealthy");
         return Reply.json(healthy ? 200 : 503, body);
@@ -701,14 +742,39 @@ final class InferenceServer implements AutoCloseable {
             text.append("vton_requests_total{outcome=\"rejected\"} ").append(m.rejected()).append('\n');
             text.append("# HELP vton_latency_seconds time from submission to result, last 1024 results\n"
                     + "# TYPE vton_latency_seconds summary\n");
-            text.append(String.format(Locale.ROOT, "vton_latency_seconds{quantile=\"0.5\"} %.4f%n", m.latencyP50Millis() / 1e3));
-            text.append(String.format(Locale.ROOT, "vton_latency_seconds{quantile=\"0.95\"} %.4f%n", m.latencyP95Millis() / 1e3));
-            text.append(String.format(Locale.ROOT, "vton_latency_seconds{quantile=\"0.99\"} %.4f%n", m.latencyP99Millis() / 1e3));
+            summary(text, "vton_latency_seconds", m.latencyP50Millis(), m.latencyP95Millis(), m.latencyP99Millis());
             text.append(String.format(Locale.ROOT, "# HELP vton_throughput try-ons per second over the last minute%n"
                     + "# TYPE vton_throughput gauge%nvton_throughput %.4f%n", m.imagesPerSecond()));
         }
+        SqsWorker w = worker;
+        if (w != null) {
+            WorkerMetrics q = w.metrics();
+            text.append("# HELP vton_worker_messages_total queue messages by what became of them\n"
+                    + "# TYPE vton_worker_messages_total counter\n");
+            text.append("vton_worker_messages_total{outcome=\"received\"} ").append(q.received()).append('\n');
+            text.append("vton_worker_messages_total{outcome=\"completed\"} ").append(q.completed()).append('\n');
+            text.append("vton_worker_messages_total{outcome=\"rejected\"} ").append(q.rejected()).append('\n');
+            text.append("vton_worker_messages_total{outcome=\"retried\"} ").append(q.retried()).append('\n');
+            text.append("vton_worker_messages_total{outcome=\"released\"} ").append(q.released()).append('\n');
+            gauge(text, "vton_worker_in_flight", "messages held: running or being prepared", q.inFlight());
+            gauge(text, "vton_worker_receive_errors_total", "receive calls that failed", q.receiveErrors());
+            text.append("# HELP vton_worker_done_seconds time from receiving a message to deleting it after its result, "
+                    + "last 1024 jobs\n# TYPE vton_worker_done_seconds summary\n");
+            summary(text, "vton_worker_done_seconds", q.doneP50Millis(), q.doneP95Millis(), q.doneP99Millis());
+            text.append("# HELP vton_worker_queue_wait_seconds time from sending a message to its receipt, last 1024 "
+                    + "messages\n# TYPE vton_worker_queue_wait_seconds summary\n");
+            summary(text, "vton_worker_queue_wait_seconds", q.queueWaitP50Millis(), q.queueWaitP95Millis(),
+                    q.queueWaitP99Millis());
+            text.append(String.format(Locale.ROOT, "# HELP vton_worker_throughput jobs per second over the last minute%n"
+                    + "# TYPE vton_worker_throughput gauge%nvton_worker_throughput %.4f%n", q.jobsPerSecond()));
+        }
         return new Reply(200, "text/plain; version=0.0.4; charset=utf-8", text.toString().getBytes(StandardCharsets.UTF_8),
                 null);
+    }
+
+    private static void summary(StringBuilder text, String name, double p50Millis, double p95Millis, double p99Millis) {
+        text.append(String.format(Locale.ROOT, "%s{quantile=\"0.5\"} %.4f%n%s{quantile=\"0.95\"} %.4f%n"
+                + "%s{quantile=\"0.99\"} %.4f%n", name, p50Millis / 1e3, name, p95Millis / 1e3, name, p99Millis / 1e3));
     }
 
     private static void gauge(StringBuilder text, String name, String help, double value) {
@@ -794,6 +860,8 @@ final class InferenceServer implements AutoCloseable {
         private int maxConnections = 1024;
         private long maxBodyBytes = 6L << 20;
         private boolean storesResults;
+        private boolean invocations = true;
+        private int concurrentTransforms = 2;
         private int threads = 8;
         private int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
@@ -865,6 +933,21 @@ final class InferenceServer implements AutoCloseable {
         /** @param value whether the service has an S3 sink, so responses carry its location */
         Builder storesResults(boolean value) {
             storesResults = value;
+            return this;
+        }
+
+        /** @param value whether {@code POST /invocations} is served; a queue worker answers it with 404 */
+        Builder invocations(boolean value) {
+            invocations = value;
+            return this;
+        }
+
+        /**
+         * @param value what {@code /execution-parameters} gives as {@code MaxConcurrentTransforms}:
+         *     requests batch transform sends at once (default 2: one running, the next one prepared)
+         */
+        Builder concurrentTransforms(int value) {
+            concurrentTransforms = value;
             return this;
         }
 

@@ -5,7 +5,7 @@ import io.omoib.vton.pipeline.WeightDtype;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The options that choose and load a model, shared by {@code tryon} and {@code serve}. */
+/** The options that choose and load a model, shared by {@code tryon}, {@code serve} and {@code worker}. */
 final class ModelOptions {
     @Option(names = "--model", paramLabel = "DIR",
             description = "Model directory exported by tools/export (default: the bundled toy model).")

@@ -65,6 +65,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "(default: VTON_MAX_CONNECTIONS, else 1024; now ${DEFAULT-VALUE}).")
     int maxConnections;
 
+    @Option(names = "--max-body", paramLabel = "MiB", defaultValue = "${env:VTON_MAX_BODY_MB:-6}",
+            description = "Largest /invocations body in MiB, refused with 413 past it; raise it for asynchronous "
+                    + "inference (default: VTON_MAX_BODY_MB, else 6; now ${DEFAULT-VALUE}).")
+    int maxBodyMib;
+
     /** Released by SIGTERM or SIGINT; tests release it themselves. */
     final CountDownLatch stop = new CountDownLatch(1);
     private volatile InferenceServer server;
@@ -90,6 +95,9 @@ final class ServeCommand implements Callable<Integer> {
             throw new BadInputException("--max-connections", "--max-connections must be 1 to 100000, got "
                     + maxConnections);
         }
+        if (maxBodyMib < 1 || maxBodyMib > 1024) {
+            throw new BadInputException("--max-body", "--max-body must be 1 to 1024 MiB, got " + maxBodyMib);
+        }
         int listenOn = port != null ? port : portFromEnvironment(env);
         TryOnParameters defaults = defaults(env);
         try (AwsSettings aws = AwsSettings.fromEnvironment()) {
@@ -100,13 +108,15 @@ final class ServeCommand implements Callable<Integer> {
                     .timeout(Duration.ofSeconds(timeoutSeconds))
                     .readTimeout(Duration.ofSeconds(readTimeoutSeconds))
                     .maxConnections(maxConnections)
+                    .maxBodyBytes((long) maxBodyMib << 20)
                     .storesResults(aws.bucket().isPresent())
+                    .concurrentTransforms(maxBatch + 1)
                     .start();
             Signal.handle(new Signal("TERM"), signal -> stop.countDown());
             Signal.handle(new Signal("INT"), signal -> stop.countDown());
             out.println("listening on http://" + host + ":" + server.port());
             out.flush();
-            try (CatVTONPipeline pipeline = model.pipeline(modelDirectory()).build()) {
+            try (CatVTONPipeline pipeline = model.pipeline(modelDirectory(model)).build()) {
                 TryOnService.Builder service = TryOnService.builder().pipeline(pipeline).queueCapacity(queue)
                         .maxBatch(maxBatch).defaults(defaults);
                 aws.resultSink().ifPresent(service::sink);
@@ -135,7 +145,8 @@ final class ServeCommand implements Callable<Integer> {
         return s == null ? -1 : s.port();
     }
 
-    private Path modelDirectory() {
+    /** @return {@code --model}, else the model SageMaker unpacked, else the bundled toy model (with a warning) */
+    static Path modelDirectory(ModelOptions model) {
         if (model.model != null) {
             return model.model;
         }

@@ -12,13 +12,13 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine;
 
 /**
- * The {@code vton} command line: {@code tryon}, {@code preprocess}, {@code serve}. Exit codes: 0 on
+ * The {@code vton} command line: {@code tryon}, {@code preprocess}, {@code serve}, {@code worker}. Exit codes: 0 on
  * success; 2 for bad usage or bad input, with one line on stderr; 1 for anything else. Stack traces
  * only with {@code --verbose}.
  */
 @Command(name = "vton", mixinStandardHelpOptions = true, version = "vton 0.1.0",
         description = "Virtual try-on (CatVTON) on the JVM.",
-        subcommands = {TryOnCommand.class, PreprocessCommand.class, ServeCommand.class})
+        subcommands = {TryOnCommand.class, PreprocessCommand.class, ServeCommand.class, WorkerCommand.class})
 public final class Vton implements Runnable {
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")
     boolean verbose;
@@ -82,6 +82,6 @@ public final class Vton implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "give a command: tryon, preprocess or serve (see vton --help)");
+                "give a command: tryon, preprocess, serve or worker (see vton --help)");
     }
 }

@@ -198,6 +198,55 @@ class InferenceServerTest {
     }
 
     @Test
+    void executionParametersTellBatchTransformOneRecordPerRequestWithinTheBodyLimit() throws Exception {
+        server = InferenceServer.builder().host("127.0.0.1").port(0).sources(Environment.sources(Map.of(), NO_AWS, false))
+                .concurrentTransforms(3).maxBodyBytes(20L << 20).start();
+
+        HttpResponse<String> response = get("/execution-parameters");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonObject body = JsonParser.parseString(response.body()).getAsJsonObject();
+        assertThat(body.get("MaxConcurrentTransforms").getAsInt()).isEqualTo(3);
+        assertThat(body.get("BatchStrategy").getAsString()).isEqualTo("SINGLE_RECORD");
+        assertThat(body.get("MaxPayloadInMB").getAsInt()).isEqualTo(20);
+    }
+
+    /**
+     * Asynchronous inference as SageMaker runs it: the request body is an S3 object, posted unchanged
+     * to {@code /invocations}; the response is stored as another object.
+     */
+    @Test
+    void anAsynchronousRequestFromS3GivesAResponseForS3() throws Exception {
+        try (S3TestServer s3 = new S3TestServer(); AwsSettings aws = s3.settings().bucket("results").build()) {
+            aws.s3().createBucket(b -> b.bucket("results"));
+            aws.s3().createBucket(b -> b.bucket("async"));
+            JsonObject request = seedRequest("");
+            request.addProperty("num_inference_steps", 50);
+            aws.s3().putObject(b -> b.bucket("async").key("in/u1.json").contentType("application/json"),
+                    software.amazon.awssdk.core.sync.RequestBody.fromString(request.toString()));
+            server = InferenceServer.builder().host("127.0.0.1").port(0)
+                    .sources(Environment.sources(Map.of("VTON_URL_ALLOW", "127.0.0.1"), NO_AWS, false))
+                    .timeout(Duration.ofHours(1)).storesResults(true).start();
+            server.ready(TryOnService.builder().pipeline(toy).timeout(Duration.ofHours(1))
+                    .sink(aws.resultSink().orElseThrow()).build());
+
+            byte[] input = aws.s3().getObjectAsBytes(b -> b.bucket("async").key("in/u1.json")).asByteArray();
+            HttpResponse<byte[]> response = post(new String(input, java.nio.charset.StandardCharsets.UTF_8));
+            aws.s3().putObject(b -> b.bucket("async").key("out/u1.out"),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(response.body()));
+
+            assertThat(response.statusCode()).as(new String(response.body())).isEqualTo(200);
+            JsonObject output = JsonParser.parseString(aws.s3().getObjectAsBytes(b -> b.bucket("async").key("out/u1.out"))
+                    .asUtf8String()).getAsJsonObject();
+            String key = "users/user-1/vton_result/1732900000/result.jpg";
+            assertThat(output.get("s3_uri").getAsString()).isEqualTo("s3://results/" + key);
+            assertThat(aws.s3().headObject(b -> b.bucket("results").key(key)).contentLength()).isPositive();
+            server.shutdown(Duration.ofSeconds(5));
+            server = null;
+        }
+    }
+
+    @Test
     void sagemakerCustomAttributesAreEchoed() throws Exception {
         start();
         HttpResponse<byte[]> response = post("{", "X-Amzn-SageMaker-Custom-Attributes", "trace=abc-123");

@@ -3,15 +3,16 @@ package io.omoib.vton.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import com.google.gson.JsonElement;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.Input;
+import io.omoib.vton.service.JsonRequest;
+import io.omoib.vton.service.RequestFieldException;
 import io.omoib.vton.source.ImageSources;
 import java.time.Duration;
 
 /**
  * Fuzzes what the server does with a request body before any network access: strict JSON parsing and
- * the field checks. Every body gives a request or a {@link BadInputException}, never another exception.
+ * the field checks ({@link JsonRequest}). Every body gives a request or a {@link RequestFieldException}, never another exception.
  * The corpus is under {@code src/test/resources/io/omoib/vton/examples/InvocationFuzzTestInputs/}.
  */
 class InvocationFuzzTest {
@@ -19,12 +20,11 @@ class InvocationFuzzTest {
     private static final TryOnParameters DEFAULTS = TryOnParameters.builder().steps(15).build();
 
     @FuzzTest(maxDuration = "60s")
-    void everyBodyGivesARequestOrABadInputException(byte[] body) {
+    void everyBodyGivesARequestOrARequestFieldException(byte[] body) {
         try {
-            JsonElement json = StrictJson.parse(body);
-            Invocation invocation = Invocation.parse(json, SOURCES, DEFAULTS, Duration.ofSeconds(55));
+            JsonRequest invocation = JsonRequest.parse(body, SOURCES, DEFAULTS, Duration.ofSeconds(55));
             assertThat(invocation.request().source(Input.PERSON)).isNotNull();
-        } catch (BadInputException expected) {
+        } catch (RequestFieldException expected) {
             assertThat(expected.getMessage()).isNotBlank();
         }
     }

@@ -7,14 +7,17 @@ import com.google.gson.JsonObject;
 import io.omoib.vton.pipeline.InvalidParameterException.Parameter;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.Input;
+import io.omoib.vton.service.JsonRequest;
+import io.omoib.vton.service.RequestFieldException;
 import io.omoib.vton.source.ImageSources;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** One {@code /invocations} body: which field each failure names. */
+/** One {@code /invocations} body ({@link JsonRequest}): which field each failure names. */
 class InvocationTest {
     private static final ImageSources SOURCES = ImageSources.builder().build();
     private static final String IMAGE = Base64.getEncoder().encodeToString(new byte[] {1, 2, 3});
@@ -30,8 +33,8 @@ class InvocationTest {
         return json;
     }
 
-    private static Invocation parse(JsonObject json) {
-        return Invocation.parse(json, SOURCES, TryOnParameters.defaults(), Duration.ofSeconds(55));
+    private static JsonRequest parse(JsonObject json) {
+        return JsonRequest.parse(json.toString().getBytes(StandardCharsets.UTF_8), SOURCES, TryOnParameters.defaults(), Duration.ofSeconds(55));
     }
 
     @ParameterizedTest
@@ -41,22 +44,22 @@ class InvocationTest {
         JsonObject json = body();
         json.addProperty(field, value);
 
-        assertThatThrownBy(() -> parse(json)).isInstanceOfSatisfying(BadInputException.class,
+        assertThatThrownBy(() -> parse(json)).isInstanceOfSatisfying(RequestFieldException.class,
                 e -> assertThat(e.field()).isEqualTo(field));
     }
 
     @Test
     void eachInputRemembersTheFieldThatCarriedItAndEachParameterHasOne() {
-        Invocation invocation = parse(body());
+        JsonRequest invocation = parse(body());
 
         assertThat(invocation.field(Input.PERSON)).isEqualTo("person_image");
         assertThat(invocation.field(Input.MASK)).isEqualTo("mask_image");
         assertThat(invocation.field(Input.UPPER)).isEqualTo("upper_cloth_url");
         assertThat(invocation.field(Input.LOWER)).as("an upper try-on does not read the lower garment").isNull();
         assertThat(invocation.request().sources()).containsOnlyKeys(Input.PERSON, Input.MASK, Input.UPPER);
-        assertThat(Invocation.field(Parameter.STEPS)).isEqualTo("num_inference_steps");
-        assertThat(Invocation.field(Parameter.GUIDANCE)).isEqualTo("guidance_scale");
-        assertThat(Invocation.field(Parameter.SIZE)).isNull();
+        assertThat(JsonRequest.field(Parameter.STEPS)).isEqualTo("num_inference_steps");
+        assertThat(JsonRequest.field(Parameter.GUIDANCE)).isEqualTo("guidance_scale");
+        assertThat(JsonRequest.field(Parameter.SIZE)).isNull();
     }
 
     @Test
@@ -64,7 +67,7 @@ class InvocationTest {
         JsonObject json = body();
         json.addProperty("cloth_type", "overall");
 
-        assertThatThrownBy(() -> parse(json)).isInstanceOfSatisfying(BadInputException.class,
+        assertThatThrownBy(() -> parse(json)).isInstanceOfSatisfying(RequestFieldException.class,
                 e -> assertThat(e.field()).isEqualTo("lower_cloth_url")).hasMessageContaining("lower_cloth");
     }
 }

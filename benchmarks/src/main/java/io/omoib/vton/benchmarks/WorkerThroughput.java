@@ -3,18 +3,23 @@ package io.omoib.vton.benchmarks;
 import com.google.gson.JsonObject;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.TryOnParameters;
-import io.omoib.vton.preprocess.TryOnImages;
+import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.s3.AwsSettings;
 import io.omoib.vton.s3.S3TestServer;
 import io.omoib.vton.s3.SqsCompletionNotifier;
 import io.omoib.vton.s3.SqsWorker;
+import io.omoib.vton.service.TryOnRequest;
+import io.omoib.vton.service.TryOnResult;
 import io.omoib.vton.service.TryOnService;
+import io.omoib.vton.source.ImageSource;
 import io.omoib.vton.source.ImageSources;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.SQSRestServerBuilder;
@@ -28,14 +33,16 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * worker has its own pipeline, service (S3 sink, SQS notices) and SQS worker, as a separate process
  * would. A job is an overall try-on (768x1024, 15 steps) whose four JPEG inputs are read from S3.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar io.omoib.vton.benchmarks.WorkerThroughput [MODELS [JOBS [ROUNDS]]]</pre>
+ * <pre>java -Dai.djl.offline=true -Dai.djl.pytorch.graph_optimizer=false -cp benchmarks/target/benchmarks.jar \
+ *     io.omoib.vton.benchmarks.WorkerThroughput [MODELS [JOBS [ROUNDS]]]</pre>
  *
  * MODELS is a comma-separated list of bundled models (default {@code toy,mini}); JOBS per measurement
  * (default 48 for toy, 8 for mini); ROUNDS default 3. Per round and model it measures, interleaved:
- * the direct run ({@code pipeline.run} on inputs prepared once, JOBS times in a row), one worker, two
- * workers, three workers (time from sending JOBS messages to the last completion notice). Prints the
- * medians, jobs/s against one worker, and the overhead: one worker's seconds per job over the direct
- * run's, minus 1.
+ * direct (the same JOBS submitted at once to a {@link TryOnService} on the same pipeline, inputs as
+ * JPEG bytes in memory, no store: a job's work without queue and S3), one worker, two workers, three
+ * workers (time from sending JOBS messages to the last completion notice). Prints the medians, jobs/s
+ * against one worker, and the overhead of the worker path: one worker's seconds per job over the
+ * direct path's, minus 1.
  */
 public final class WorkerThroughput {
     private static final AtomicInteger QUEUES = new AtomicInteger();
@@ -67,15 +74,10 @@ public final class WorkerThroughput {
                     for (int w = 0; w < 3; w++) {
                         pipelines.add(CatVTONPipeline.builder().modelDirectory(PipelineWork.bundledModel(model)).build());
                     }
-                    TryOnImages prepared = inputs.prepare();
-                    TryOnParameters parameters = TryOnParameters.builder().steps(15).build();
                     viaWorkers(aws, endpoint, pipelines.subList(0, 1), Math.max(4, jobs / 4)); // warm-up
+                    direct(pipelines.get(0), inputs, Math.max(4, jobs / 4));
                     for (int round = 0; round < rounds; round++) {
-                        long start = System.nanoTime();
-                        for (int j = 0; j < jobs; j++) {
-                            pipelines.get(0).run(prepared, parameters);
-                        }
-                        seconds[0][round] = (System.nanoTime() - start) / 1e9;
+                        seconds[0][round] = direct(pipelines.get(0), inputs, jobs);
                         for (int w = 1; w <= 3; w++) {
                             seconds[w][round] = viaWorkers(aws, endpoint, pipelines.subList(0, w), jobs);
                         }
@@ -95,6 +97,29 @@ public final class WorkerThroughput {
             }
         } finally {
             elasticMq.stopAndWait();
+        }
+    }
+
+    /**
+     * @return seconds for the same jobs submitted in-process to a {@link TryOnService} on the same
+     *     pipeline, inputs as bytes in memory, no store: the work of a job without queue and S3
+     */
+    private static double direct(CatVTONPipeline pipeline, PreprocessWork inputs, int jobs) throws Exception {
+        try (TryOnService service = TryOnService.builder().pipeline(pipeline).queueCapacity(jobs).build()) {
+            long start = System.nanoTime();
+            List<CompletableFuture<TryOnResult>> results = new ArrayList<>();
+            for (int i = 0; i < jobs; i++) {
+                TryOnRequest.Builder request = TryOnRequest.builder().clothType(ClothType.OVERALL)
+                        .parameters(TryOnParameters.builder().steps(15).build());
+                for (int k = 0; k < PreprocessWork.NAMES.length; k++) {
+                    request.image(Input.values()[k], ImageSource.of(inputs.encoded(k), PreprocessWork.NAMES[k]));
+                }
+                results.add(service.submit(request.build()));
+            }
+            for (CompletableFuture<TryOnResult> result : results) {
+                result.get();
+            }
+            return (System.nanoTime() - start) / 1e9;
         }
     }
 

@@ -11,8 +11,12 @@
 # 3. The same prepared 384x512 inputs (person, mask, stacked garment) go to both sides; each process
 #    runs alone under /usr/bin/time -v: Java `vton tryon` (float32, then bfloat16) and CatVTON's
 #    CatVTONPipeline.__call__ (float32, THREADS torch threads, default nproc) with STEPS steps, guidance 2.5, eta 1, seed 42. Rounds alternate.
+#    Debian's torch calls whatever libblas.so.3 is installed (the reference BLAS unless an optimised one
+#    is): PY_BLAS_DIR, a folder with another libblas.so.3 (e.g. /usr/lib/x86_64-linux-gnu/openblas-pthread
+#    from Debian's libopenblas0-pthread), goes first on the Python runs' LD_LIBRARY_PATH.
 # Holds the Maven lock /tmp/mvn.lock (LOCK) while measuring, and runs a copy of the jar ./vton builds.
-# Prints the machine, each run's numbers, the medians, the ratios and the float32 parity (max/mean |Δ|).
+# Prints the machine, each run's numbers (with the load average before and after), the medians, the
+# ratios, the float32 parity (max/mean |Δ|) and Java's bfloat16-vs-float32 difference.
 # Steps 1 and 2 are skipped when their output exists. Needs CATVTON_SRC (git clone
 # https://github.com/Zheng-Chong/CatVTON) and diffusers (pip, or a source tree made importable on torch 1.13 by a pyenv.py in PYDEPS).
 set -euo pipefail
@@ -54,23 +58,28 @@ rm -rf "$WORK/java" && mkdir -p "$WORK/java"
 cp -r vton-examples/target/vton.jar vton-examples/target/lib "$WORK/java/"
 cat >"$WORK/java/vton" <<EOF
 #!/usr/bin/env bash
-exec java \${JAVA_OPTS:-} -Dvton.home="$PWD" -Dai.djl.offline=true -Dai.djl.pytorch.graph_optimizer=false \\
-  -jar "$(realpath "$WORK/java/vton.jar")" "\$@"
+export MALLOC_MMAP_THRESHOLD_="\${MALLOC_MMAP_THRESHOLD_:-1048576}"
+exec java -XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=50 \${JAVA_OPTS:-} -Dvton.home="$PWD" -Dai.djl.offline=true \\
+  -Dai.djl.pytorch.graph_optimizer=false -jar "$(realpath "$WORK/java/vton.jar")" "\$@"
 EOF
 chmod +x "$WORK/java/vton"
 in="$WORK/inputs"
 log="$WORK/log"
 mkdir -p "$log"
 java_run() {  # round dtype
+  uptime >"$log/java-$2-$1.load"
   /usr/bin/time -v -o "$log/java-$2-$1.time" "$WORK/java/vton" tryon --model "$WORK/artifact" \
     --dtype "$2" --person "$in/person.png" --mask "$in/mask.png" --upper "$in/garment.png" --cloth-type upper \
     --steps "$STEPS" --guidance 2.5 --eta 1.0 --seed 42 \
     --out "$WORK/java-$2.png" >"$log/java-$2-$1.out" 2>&1
+  uptime >>"$log/java-$2-$1.load"
 }
 python_run() {  # round dtype
-  /usr/bin/time -v -o "$log/python-$2-$1.time" "$PY" benchmarks/compare/fullsize_catvton.py run \
+  uptime >"$log/python-$2-$1.load"
+  LD_LIBRARY_PATH="${PY_BLAS_DIR:+$PY_BLAS_DIR:}${LD_LIBRARY_PATH:-}" /usr/bin/time -v -o "$log/python-$2-$1.time" "$PY" benchmarks/compare/fullsize_catvton.py run \
     --diffusers "$WORK/diffusers" --inputs "$in" --out "$WORK/python-$2.png" --dtype "$2" --steps "$STEPS" \
     --guidance 2.5 --eta 1.0 --seed 42 --threads "${THREADS:-$(nproc)}" --pydeps "$PYDEPS" >"$log/python-$2-$1.out" 2>"$log/python-$2-$1.err"
+  uptime >>"$log/python-$2-$1.load"
 }
 for ((round = 1; round <= ROUNDS; round++)); do
   java_run "$round" float32
@@ -109,10 +118,11 @@ for side, dtype in (("java", "float32"), ("python", "float32"), ("java", "bfloat
         else:
             j = json.loads(out.strip().splitlines()[-1])
             tryon, load = j["run_s"], j["load_s"]
-            detail = f"imports {j['import_s']:.1f} s, {j['threads']} threads"
+            detail = f"imports {j['import_s']:.1f} s, {j['threads']} threads, BLAS {j.get('blas', '?')}"
         runs.append((tryon, load, wall, rss, detail))
+        loads = [l.split("load average:")[-1].strip() for l in open(f"{log}/{side}-{dtype}-{r}.load")]
         print(f"  {side:6} {dtype:8} round {r}: try-on {tryon:.1f} s ({detail}); load {load:.1f} s; "
-              f"process {wall:.1f} s; peak RSS {rss:.2f} GiB")
+              f"process {wall:.1f} s; peak RSS {rss:.2f} GiB; load average before {loads[0]}, after {loads[-1]}")
     rows[(side, dtype)] = [statistics.median(x[i] for x in runs) for i in range(4)]
 
 print(f"\n| side | try-on (median) | model load | process wall | peak RSS |")
@@ -127,4 +137,7 @@ print(f"\nratios Java/Python (float32): try-on {j[0] / p[0]:.2f} (target <= 1.0)
 cmp = subprocess.run([sys.executable, "benchmarks/compare/fullsize_catvton.py", "compare",
                       f"{work}/java-float32.png", f"{work}/python-float32.png"], capture_output=True, text=True)
 print(f"parity float32, Java vs CatVTON: {cmp.stdout.strip()}")
+cmp = subprocess.run([sys.executable, "benchmarks/compare/fullsize_catvton.py", "compare",
+                      f"{work}/java-bfloat16.png", f"{work}/java-float32.png"], capture_output=True, text=True)
+print(f"Java bfloat16 vs Java float32: {cmp.stdout.strip()}")
 EOF

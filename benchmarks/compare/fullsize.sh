@@ -11,8 +11,16 @@
 # 3. The same prepared 384x512 inputs (person, mask, stacked garment) go to both sides; each process
 #    runs alone under /usr/bin/time -v: Java `vton tryon` (float32, then bfloat16) and CatVTON's
 #    CatVTONPipeline.__call__ (float32, THREADS torch threads, default nproc) with STEPS steps, guidance 2.5, eta 1, seed 42. Rounds alternate.
+#    Debian's torch calls whatever libblas.so.3 is installed (the reference BLAS unless an optimised one
+#    is): PY_BLAS_DIR, a folder with another libblas.so.3 (e.g. /usr/lib/x86_64-linux-gnu/openblas-pthread
+#    from Debian's libopenblas0-pthread), goes first on the Python runs' LD_LIBRARY_PATH.
 # Holds the Maven lock /tmp/mvn.lock (LOCK) while measuring, and runs a copy of the jar ./vton builds.
-# Prints the machine, each run's numbers, the medians, the ratios and the float32 parity (max/mean |Δ|).
+# BFLOAT16=auto (default) runs Java's bfloat16 try-on only on a CPU with bfloat16 instructions
+# (avx512_bf16 or amx_bf16 in /proc/cpuinfo): with AVX2 only, libtorch's bfloat16 kernels ran the mini
+# model 29 times slower than float32, and the full-size try-on did not finish its encoder in 12 minutes.
+# BFLOAT16=1 runs it anyway, 0 never.
+# Prints the machine, each run's numbers (with the load average before and after), the medians, the
+# ratios, the float32 parity (max/mean |Δ|) and Java's bfloat16-vs-float32 difference.
 # Steps 1 and 2 are skipped when their output exists. Needs CATVTON_SRC (git clone
 # https://github.com/Zheng-Chong/CatVTON) and diffusers (pip, or a source tree made importable on torch 1.13 by a pyenv.py in PYDEPS).
 set -euo pipefail
@@ -22,6 +30,10 @@ WORK=${WORK:-target/fullsize}
 PYDEPS=${PYDEPS:-../shared/pydeps}
 ROUNDS=${ROUNDS:-1}
 STEPS=${STEPS:-2}
+BFLOAT16=${BFLOAT16:-auto}
+if [[ "$BFLOAT16" == auto ]]; then
+  if grep -qE 'avx512_bf16|amx_bf16' /proc/cpuinfo; then BFLOAT16=1; else BFLOAT16=0; fi
+fi
 : "${CATVTON_SRC:?set CATVTON_SRC to a checkout of https://github.com/Zheng-Chong/CatVTON}"
 export CATVTON_SRC
 
@@ -54,37 +66,42 @@ rm -rf "$WORK/java" && mkdir -p "$WORK/java"
 cp -r vton-examples/target/vton.jar vton-examples/target/lib "$WORK/java/"
 cat >"$WORK/java/vton" <<EOF
 #!/usr/bin/env bash
-exec java \${JAVA_OPTS:-} -Dvton.home="$PWD" -Dai.djl.offline=true -Dai.djl.pytorch.graph_optimizer=false \\
-  -jar "$(realpath "$WORK/java/vton.jar")" "\$@"
+export MALLOC_MMAP_THRESHOLD_="\${MALLOC_MMAP_THRESHOLD_:-1048576}"
+exec java -XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=50 \${JAVA_OPTS:-} -Dvton.home="$PWD" -Dai.djl.offline=true \\
+  -Dai.djl.pytorch.graph_optimizer=false -jar "$(realpath "$WORK/java/vton.jar")" "\$@"
 EOF
 chmod +x "$WORK/java/vton"
 in="$WORK/inputs"
 log="$WORK/log"
 mkdir -p "$log"
 java_run() {  # round dtype
+  uptime >"$log/java-$2-$1.load"
   /usr/bin/time -v -o "$log/java-$2-$1.time" "$WORK/java/vton" tryon --model "$WORK/artifact" \
     --dtype "$2" --person "$in/person.png" --mask "$in/mask.png" --upper "$in/garment.png" --cloth-type upper \
     --steps "$STEPS" --guidance 2.5 --eta 1.0 --seed 42 \
     --out "$WORK/java-$2.png" >"$log/java-$2-$1.out" 2>&1
+  uptime >>"$log/java-$2-$1.load"
 }
 python_run() {  # round dtype
-  /usr/bin/time -v -o "$log/python-$2-$1.time" "$PY" benchmarks/compare/fullsize_catvton.py run \
+  uptime >"$log/python-$2-$1.load"
+  LD_LIBRARY_PATH="${PY_BLAS_DIR:+$PY_BLAS_DIR:}${LD_LIBRARY_PATH:-}" /usr/bin/time -v -o "$log/python-$2-$1.time" "$PY" benchmarks/compare/fullsize_catvton.py run \
     --diffusers "$WORK/diffusers" --inputs "$in" --out "$WORK/python-$2.png" --dtype "$2" --steps "$STEPS" \
     --guidance 2.5 --eta 1.0 --seed 42 --threads "${THREADS:-$(nproc)}" --pydeps "$PYDEPS" >"$log/python-$2-$1.out" 2>"$log/python-$2-$1.err"
+  uptime >>"$log/python-$2-$1.load"
 }
 for ((round = 1; round <= ROUNDS; round++)); do
   java_run "$round" float32
   python_run "$round" float32
-  java_run "$round" bfloat16
+  if [[ "$BFLOAT16" == 1 ]]; then java_run "$round" bfloat16; fi
 done
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB," \
   "$(java -version 2>&1 | head -1), DJL 0.36.0 / libtorch 2.7.1 vs Python torch $("$PY" -c 'import torch; print(torch.__version__)')"
 echo "model: diffusers UNet2DConditionModel (SD-1.5, in_channels 9) + AutoencoderKL (sd-vae-ft-mse), random weights;" \
   "384x512, $STEPS steps, guidance 2.5, eta 1, seed 42"
-"$PY" - "$log" "$ROUNDS" "$WORK" <<'EOF'
+"$PY" - "$log" "$ROUNDS" "$WORK" "$BFLOAT16" <<'EOF'
 import json, os, re, statistics, subprocess, sys
-log, rounds, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+log, rounds, work, bf16 = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
 
 def timefile(path):
     text = open(path).read()
@@ -94,7 +111,7 @@ def timefile(path):
     return seconds, rss
 
 rows = {}
-for side, dtype in (("java", "float32"), ("python", "float32"), ("java", "bfloat16")):
+for side, dtype in (("java", "float32"), ("python", "float32")) + ((("java", "bfloat16"),) if bf16 else ()):
     runs = []
     for r in range(1, rounds + 1):
         wall, rss = timefile(f"{log}/{side}-{dtype}-{r}.time")
@@ -109,10 +126,11 @@ for side, dtype in (("java", "float32"), ("python", "float32"), ("java", "bfloat
         else:
             j = json.loads(out.strip().splitlines()[-1])
             tryon, load = j["run_s"], j["load_s"]
-            detail = f"imports {j['import_s']:.1f} s, {j['threads']} threads"
+            detail = f"imports {j['import_s']:.1f} s, {j['threads']} threads, BLAS {j.get('blas', '?')}"
         runs.append((tryon, load, wall, rss, detail))
+        loads = [l.split("load average:")[-1].strip() for l in open(f"{log}/{side}-{dtype}-{r}.load")]
         print(f"  {side:6} {dtype:8} round {r}: try-on {tryon:.1f} s ({detail}); load {load:.1f} s; "
-              f"process {wall:.1f} s; peak RSS {rss:.2f} GiB")
+              f"process {wall:.1f} s; peak RSS {rss:.2f} GiB; load average before {loads[0]}, after {loads[-1]}")
     rows[(side, dtype)] = [statistics.median(x[i] for x in runs) for i in range(4)]
 
 print(f"\n| side | try-on (median) | model load | process wall | peak RSS |")
@@ -121,10 +139,17 @@ for (side, dtype), (tryon, load, wall, rss) in rows.items():
     what = "Java vton tryon" if side == "java" else "CatVTON __call__ (Python)"
     print(f"| {what}, {dtype} | {tryon:.1f} s | {load:.1f} s | {wall:.1f} s | {rss:.2f} GiB |")
 j, p = rows[("java", "float32")], rows[("python", "float32")]
-jb = rows[("java", "bfloat16")]
 print(f"\nratios Java/Python (float32): try-on {j[0] / p[0]:.2f} (target <= 1.0), peak RSS {j[3] / p[3]:.2f} (target <= 1.0), "
-      f"load {j[1] / p[1]:.2f}; Java bfloat16/Python float32: try-on {jb[0] / p[0]:.2f}, peak RSS {jb[3] / p[3]:.2f}")
+      f"load {j[1] / p[1]:.2f}")
 cmp = subprocess.run([sys.executable, "benchmarks/compare/fullsize_catvton.py", "compare",
                       f"{work}/java-float32.png", f"{work}/python-float32.png"], capture_output=True, text=True)
 print(f"parity float32, Java vs CatVTON: {cmp.stdout.strip()}")
+if bf16:
+    jb = rows[("java", "bfloat16")]
+    print(f"Java bfloat16/Python float32: try-on {jb[0] / p[0]:.2f}, peak RSS {jb[3] / p[3]:.2f}")
+    cmp = subprocess.run([sys.executable, "benchmarks/compare/fullsize_catvton.py", "compare",
+                          f"{work}/java-bfloat16.png", f"{work}/java-float32.png"], capture_output=True, text=True)
+    print(f"Java bfloat16 vs Java float32 (the bfloat16 tolerance at full size): {cmp.stdout.strip()}")
+else:
+    print("Java bfloat16: not run (BFLOAT16=0, or auto on a CPU without bfloat16 instructions)")
 EOF

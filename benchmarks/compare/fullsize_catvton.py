@@ -24,6 +24,19 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 sys.path[:0] = [os.path.join(REPO, "tools", "fixtures"), os.path.join(REPO, "tools", "reference")]
 
 
+def blas_library() -> str:
+    """The BLAS this process mapped. Debian's torch (BLAS_INFO=generic) calls libblas.so.3, which is
+    the reference BLAS (about 3 GFLOP/s here) unless an optimised one such as OpenBLAS is installed
+    or put first on LD_LIBRARY_PATH; PyPI's torch brings MKL."""
+    try:
+        with open("/proc/self/maps") as f:
+            names = {line.split()[-1] for line in f if len(line.split()) >= 6}
+    except OSError:
+        return "unknown"
+    found = sorted(n for n in names if any(k in os.path.basename(n) for k in ("blas", "mkl_rt", "libmkl", "blis")))
+    return ", ".join(found) or "none found"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,7 +98,7 @@ def main(argv=None) -> int:
     Image.fromarray(result).save(args.out)
     print(json.dumps({"import_s": round(imported - started, 3), "load_s": round(loaded - imported, 3),
                       "run_s": round(finished - loaded, 3), "torch": torch.__version__,
-                      "threads": torch.get_num_threads(), "loader": loader}))
+                      "threads": torch.get_num_threads(), "blas": blas_library(), "loader": loader}))
     return 0
 
 

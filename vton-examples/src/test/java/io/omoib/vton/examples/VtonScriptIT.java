@@ -70,6 +70,7 @@ class VtonScriptIT {
         builder.environment().put("VTON_JAR", ROOT.resolve("vton-examples/target/vton.jar").toString());
         builder.environment().put("SAGEMAKER_BIND_TO_PORT", "0");
         builder.environment().put("NUM_STEP", "4");
+        builder.environment().remove("MALLOC_MMAP_THRESHOLD_");
         Process process = builder.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
 
@@ -81,6 +82,12 @@ class VtonScriptIT {
         HttpResponse<String> ping = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + listening.group(1) + "/ping")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(ping.statusCode()).isEqualTo(200);
+        // the script execs the JVM with a fixed malloc mmap threshold (freed libtorch tensors go back to the system)
+        Path environ = Path.of("/proc", Long.toString(process.pid()), "environ");
+        if (Files.isReadable(environ)) {
+            assertThat(new String(Files.readAllBytes(environ), StandardCharsets.UTF_8).split("\0"))
+                    .contains("MALLOC_MMAP_THRESHOLD_=1048576");
+        }
 
         // SIGTERM, as SageMaker sends it (Process.destroy would also close our end of the output pipe)
         assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor()).isZero();

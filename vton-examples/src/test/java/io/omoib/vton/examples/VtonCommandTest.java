@@ -113,6 +113,10 @@ class VtonCommandTest {
                 {"tryon", "--no-such-option"},
                 {"preprocess", "--person", input("person.jpg")},
                 {"serve", "--port", "70000"},
+                {"serve", "--max-body", "0"},
+                {"worker"},
+                {"worker", "--queue-url", "not a url"},
+                {"worker", "--queue-url", "http://127.0.0.1:9/000000000000/requests", "--prefetch", "99"},
                 {},
         };
         for (String[] args : cases) {
@@ -122,6 +126,7 @@ class VtonCommandTest {
             assertThat(run.err()).doesNotContain("\tat ");
         }
         assertThat(vton("tryon", "--cloth-type", "hat").err()).startsWith("vton tryon: ").contains("upper, lower, overall");
+        assertThat(vton("worker").err()).startsWith("vton worker: ").contains("--queue-url", "VTON_SQS_REQUEST_QUEUE_URL");
         assertThat(vton("tryon", "--person", missing, "--mask", input("mask.png"), "--upper", input("upper.jpg"),
                 "--lower", input("lower.jpg")).err()).contains("missing.jpg", "no such file");
     }
@@ -148,13 +153,14 @@ class VtonCommandTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : new String[] {"tryon", "preprocess", "serve"}) {
+        for (String command : new String[] {"tryon", "preprocess", "serve", "worker"}) {
             Run run = vton(command, "--help");
             assertThat(run.code()).isZero();
             assertThat(run.out()).contains("Usage: vton " + command);
         }
         assertThat(vton("--help").out()).contains("tryon", "preprocess", "serve");
         assertThat(vton("tryon", "--help").out()).contains("--person", "--cloth-type", "--grid", "--repaint", "--tf32");
-        assertThat(vton("serve", "--help").out()).contains("SAGEMAKER_BIND_TO_PORT", "--max-batch", "--queue");
+        assertThat(vton("serve", "--help").out()).contains("SAGEMAKER_BIND_TO_PORT", "--max-batch", "--queue", "--max-body");
+        assertThat(vton("worker", "--help").out()).contains("--queue-url", "--visibility-timeout", "--prefetch", "SIGTERM");
     }
 }

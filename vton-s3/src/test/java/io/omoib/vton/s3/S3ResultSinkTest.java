@@ -138,7 +138,8 @@ class S3ResultSinkTest {
         try (AwsSettings nothing = AwsSettings.from(Map.of(), new Properties()).build()) {
             assertThat(nothing.configured()).isFalse();
             assertThat(nothing.inputs()).isEmpty();
-            assertThat(nothing).hasToString("AwsSettings[bucket null, endpoint null, queue null, inputs []]");
+            assertThat(nothing.requestQueueUrl()).isEmpty();
+            assertThat(nothing).hasToString("AwsSettings[bucket null, endpoint null, queue null, requests null, inputs []]");
         }
         AwsSettings fromEnv = AwsSettings.from(Map.of("VTON_S3_INPUTS", "a, b/c/ ,,"), new Properties())
                 .s3Endpoint(server.endpoint()).build();

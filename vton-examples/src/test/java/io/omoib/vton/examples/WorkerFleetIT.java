@@ -76,10 +76,16 @@ class WorkerFleetIT {
         elasticMq.stopAndWait();
     }
 
+    /** A line a worker printed, and which worker printed it. */
+    private record Said(Worker worker, String line) {
+    }
+
     /** One {@code vton worker} process and the lines of its standard output. */
     private static final class Worker implements AutoCloseable {
         final Process process;
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        /** Where its {@code job ... running} lines also go, as they arrive; {@code null} for none. */
+        volatile BlockingQueue<Said> announcements;
 
         Worker(String requests, String notices, String bucket, int n, Map<String, String> env, String... options)
                 throws IOException {
@@ -102,6 +108,10 @@ class WorkerFleetIT {
                         StandardCharsets.UTF_8))) {
                     for (String line = out.readLine(); line != null; line = out.readLine()) {
                         lines.add(line);
+                        BlockingQueue<Said> fleet = announcements;
+                        if (fleet != null && line.endsWith(" running")) {
+                            fleet.add(new Said(this, line));
+                        }
                     }
                 } catch (IOException e) {
                     lines.add("(stdout closed: " + e.getMessage() + ")");
@@ -198,22 +208,18 @@ class WorkerFleetIT {
             for (Worker w : workers) {
                 assertThat(w.await("ready:", Duration.ofMinutes(3))).as("worker started").isNotNull();
             }
-            // job 0 runs long; the worker that takes it is killed after its first step
-            String slow = sqs.sendMessage(b -> b.queueUrl(setup.requests()).messageBody(job(0, 30).toString())).messageId();
-            Worker victim = null;
-            long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while (victim == null && System.nanoTime() < end) {
-                for (Worker w : workers) {
-                    if (("job " + slow + " running").equals(w.lines.poll(100, TimeUnit.MILLISECONDS))) {
-                        victim = w;
-                        break;
-                    }
-                }
-            }
-            assertThat(victim).as("a worker started job 0").isNotNull();
+            // job 0 runs long; the worker that takes it is killed as soon as it reports the first step
+            BlockingQueue<Said> running = new LinkedBlockingQueue<>();
+            workers.forEach(w -> w.announcements = running);
+            String slow = sqs.sendMessage(b -> b.queueUrl(setup.requests()).messageBody(job(0, 100).toString())).messageId();
+            Said started = running.poll(3, TimeUnit.MINUTES);
+            assertThat(started).as("a worker started job 0").isNotNull();
+            assertThat(started.line()).isEqualTo("job " + slow + " running");
+            Worker victim = started.worker();
             victim.process.destroyForcibly();
             assertThat(victim.process.waitFor(1, TimeUnit.MINUTES)).isTrue();
             assertThat(victim.process.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+            assertThat(setup.storedKeys()).as("killed mid-job: job 0 had no result yet").isEmpty();
 
             for (int first = 1; first < 200; first += 10) {
                 List<SendMessageBatchRequestEntry> batch = IntStream.range(first, Math.min(200, first + 10))

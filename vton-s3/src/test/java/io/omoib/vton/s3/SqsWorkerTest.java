@@ -211,10 +211,8 @@ class SqsWorkerTest {
             body.addProperty("person_image_url", "http://127.0.0.1:" + port + "/person.png");
             sqs.sendMessage(b -> b.queueUrl(queues.requests()).messageBody(body.toString()));
         }
-        ImageSources sources = aws.addS3Sources(ImageSources.builder().fetcher(UrlFetcher.builder()
-                .policy(UrlPolicy.builder().allow("127.0.0.1/32").build()).build()), 1 << 20).build();
         try (TryOnService service = service(queues);
-             SqsWorker worker = worker(queues, service, sources).retryDelay(Duration.ZERO).start()) {
+             SqsWorker worker = worker(queues, service, sourcesWithLoopback()).retryDelay(Duration.ZERO).start()) {
             List<Message> dead = List.of();
             for (int polls = 0; dead.isEmpty() && polls < 60; polls++) {
                 dead = sqs.receiveMessage(b -> b.queueUrl(queues.deadLetters()).waitTimeSeconds(5)
@@ -277,16 +275,16 @@ class SqsWorkerTest {
         Queues queues = Queues.create(0);
         try (HeldInput input = new HeldInput(); TryOnService service = service(queues);
              SqsWorker worker = worker(queues, service, sourcesWithLoopback())
-                     .visibilityTimeout(Duration.ofSeconds(3)).start()) {
+                     .visibilityTimeout(Duration.ofSeconds(5)).start()) {
             JsonObject body = job("u5", "500");
             body.addProperty("person_image_url", input.url());
             sqs.sendMessage(b -> b.queueUrl(queues.requests()).messageBody(body.toString()));
             assertThat(input.asked.await(60, TimeUnit.SECONDS)).isTrue();
 
-            // a second consumer waits 3 visibility timeouts for the message
+            // a second consumer waits 2 visibility timeouts for the message
             List<Message> stolen = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                stolen.addAll(sqs.receiveMessage(b -> b.queueUrl(queues.requests()).waitTimeSeconds(3)).messages());
+            for (int i = 0; i < 2; i++) {
+                stolen.addAll(sqs.receiveMessage(b -> b.queueUrl(queues.requests()).waitTimeSeconds(5)).messages());
             }
             input.answer.countDown();
             List<JsonObject> notices = notices(queues, 1);

@@ -74,12 +74,12 @@ public final class WorkerThroughput {
                     for (int w = 0; w < 3; w++) {
                         pipelines.add(CatVTONPipeline.builder().modelDirectory(PipelineWork.bundledModel(model)).build());
                     }
-                    viaWorkers(aws, endpoint, pipelines.subList(0, 1), Math.max(4, jobs / 4)); // warm-up
+                    viaWorkers(aws, pipelines.subList(0, 1), Math.max(4, jobs / 4)); // warm-up
                     direct(pipelines.get(0), inputs, Math.max(4, jobs / 4));
                     for (int round = 0; round < rounds; round++) {
                         seconds[0][round] = direct(pipelines.get(0), inputs, jobs);
                         for (int w = 1; w <= 3; w++) {
-                            seconds[w][round] = viaWorkers(aws, endpoint, pipelines.subList(0, w), jobs);
+                            seconds[w][round] = viaWorkers(aws, pipelines.subList(0, w), jobs);
                         }
                     }
                 } finally {
@@ -124,7 +124,7 @@ public final class WorkerThroughput {
     }
 
     /** @return seconds from sending {@code jobs} messages to the last completion notice, with one worker per pipeline */
-    private static double viaWorkers(AwsSettings aws, String endpoint, List<CatVTONPipeline> pipelines, int jobs)
+    private static double viaWorkers(AwsSettings aws, List<CatVTONPipeline> pipelines, int jobs)
             throws Exception {
         SqsClient sqs = aws.sqs();
         int n = QUEUES.incrementAndGet();

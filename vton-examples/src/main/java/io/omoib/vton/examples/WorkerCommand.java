@@ -6,6 +6,7 @@ import io.omoib.vton.s3.AwsSettings;
 import io.omoib.vton.s3.SqsWorker;
 import io.omoib.vton.service.ProgressListener;
 import io.omoib.vton.service.TryOnService;
+import io.omoib.vton.source.ImageSources;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;
@@ -94,9 +95,10 @@ final class WorkerCommand implements Callable<Integer> {
             if (aws.bucket().isEmpty()) {
                 throw new BadInputException("VTON_S3_BUCKET", "a worker stores its results in S3: set VTON_S3_BUCKET");
             }
+            ImageSources sources = Environment.sources(env, aws, false);
             SqsWorker.Builder worker = SqsWorker.builder()
                     .queue(aws.sqs(), aws.requestQueueUrl().orElseThrow())
-                    .sources(Environment.sources(env, aws, false))
+                    .sources(sources)
                     .defaults(defaults)
                     .timeout(Duration.ofSeconds(timeoutSeconds))
                     .capacity(1 + prefetch)
@@ -110,7 +112,7 @@ final class WorkerCommand implements Callable<Integer> {
             }
             aws.sqsNotifier().ifPresent(worker::failureNotices);
             InferenceServer server = port == null ? null : InferenceServer.builder().host(host).port(port)
-                    .sources(Environment.sources(env, aws, false)).invocations(false).start();
+                    .sources(sources).invocations(false).start();
             Signal.handle(new Signal("TERM"), signal -> stop.countDown());
             Signal.handle(new Signal("INT"), signal -> stop.countDown());
             if (server != null) {

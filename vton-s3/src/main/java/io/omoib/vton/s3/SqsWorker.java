@@ -296,7 +296,6 @@ public final class SqsWorker implements AutoCloseable {
             job.future = future;
             future.whenComplete((result, failure) -> end(job, failure));
         } catch (RuntimeException e) {
-            job.future.completeExceptionally(e);
             end(job, e);
         }
     }

@@ -10,11 +10,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.GrayImage;
 import io.omoib.vton.preprocess.Repaint;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -46,6 +48,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * (one inference at a time per pipeline, which is what one device can do anyway). A run checks its
  * thread's interrupt flag between steps and stops with a {@link CancellationException}.
  *
+ * <p>Threads: each run computes with {@link Builder#threads(int)} intra-op threads on the calling
+ * thread (libtorch's count is per thread under OpenMP). The first run after loading is several times
+ * slower than the next ones (libtorch picks and prepares its kernels for each shape); {@link #warmUp()}
+ * pays that before the first request.
+ *
  * <p>Memory: each run works in its own {@link NDManager}, each denoising step in a child of it, so
  * native memory is returned as soon as a step or a run ends. Close the pipeline to unload the models.
  */
@@ -54,6 +61,7 @@ public final class CatVTONPipeline implements AutoCloseable {
     private final ModelArtifact.Variant variant;
     private final Device device;
     private final TryOnParameters defaults;
+    private final int threads;
     private final NDManager manager;
     private final TorchModules modules;
     /** The masked person, the garment and the latent mask of a run, reused under {@link #lock}. */
@@ -65,6 +73,7 @@ public final class CatVTONPipeline implements AutoCloseable {
         this.artifact = artifact;
         this.device = b.device;
         this.defaults = b.defaults;
+        this.threads = b.threads > 0 ? b.threads : TorchThreads.defaultCount();
         this.variant = artifact.variant(device.getDeviceType(), b.weightDtype);
         if (b.verifyChecksums) {
             artifact.verifyChecksums(variant);
@@ -105,6 +114,11 @@ public final class CatVTONPipeline implements AutoCloseable {
     /** @return the device the modules run on */
     public Device device() {
         return device;
+    }
+
+    /** @return the intra-op threads each run computes with */
+    public int threads() {
+        return threads;
     }
 
     /** @return the parameters {@link #run(TryOnImages)} uses */
@@ -152,6 +166,34 @@ public final class CatVTONPipeline implements AutoCloseable {
     }
 
     /**
+     * Runs one short try-on (one step, with guidance) at every size the artifact supports, so that
+     * the first real request does not pay for libtorch's first calls (kernel choice and memory for
+     * each shape), which makes a first run several times slower than the next (BENCHMARKS.md "Warm-up").
+     * The inputs are synthetic: a gray person and garment and a mask covering the middle.
+     *
+     * @return how long the warm-up took
+     * @throws InferenceException if a module fails
+     * @throws CancellationException if the thread is interrupted
+     */
+    public Duration warmUp() {
+        long started = System.nanoTime();
+        TryOnParameters oneStep = TryOnParameters.builder().steps(1).guidance(TryOnParameters.DEFAULT_GUIDANCE).build();
+        for (int[] size : artifact.sizes()) {
+            run(warmUpImages(size[0], size[1]), oneStep);
+        }
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    private static TryOnImages warmUpImages(int width, int height) {
+        byte[] mask = new byte[width * height];
+        for (int y = height / 4; y < 3 * height / 4; y++) {
+            Arrays.fill(mask, y * width + width / 4, y * width + 3 * width / 4, (byte) 255);
+        }
+        RgbImage gray = RgbImage.filled(width, height, 128, 128, 128);
+        return TryOnImages.of(gray, GrayImage.of(width, height, mask), gray);
+    }
+
+    /**
      * Runs several try-ons as one batch: the modules see them together, each keeps its own seed, so
      * each result equals what a run alone gives.
      *
@@ -177,6 +219,7 @@ public final class CatVTONPipeline implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("the pipeline is closed");
             }
+            TorchThreads.use(threads);
             try (NDManager request = manager.newSubManager()) {
                 return denoise(request, inputs, listener);
             } catch (EngineException e) {
@@ -277,7 +320,7 @@ public final class CatVTONPipeline implements AutoCloseable {
             RgbImage result = ImageTensors.toImage(decoded, b * 3 * plane, width, height);
             if (result == null) {
                 throw new InferenceException("the VAE decoder produced NaN or infinite values (variant " + variant.id()
-                        + "); float16 can overflow: try the float32 or bfloat16 variant");
+                        + "); " + nonFiniteAdvice());
             }
             PipelineInput in = inputs.get(b);
             results.add(in.parameters().repaint()
@@ -286,6 +329,15 @@ public final class CatVTONPipeline implements AutoCloseable {
         long finished = System.nanoTime();
         return new PipelineOutput(results, new RunTimings(encoded - started, denoised - encoded, finished - denoised,
                 modules.takeModuleNanos(), finished - started));
+    }
+
+    /** @return what to try after non-finite output, for the dtype that ran */
+    private String nonFiniteAdvice() {
+        return switch (variant.dtype()) {
+            case FLOAT16 -> "float16 can overflow: try the bfloat16 or float32 variant";
+            case BFLOAT16 -> "bfloat16 rounds coarsely: try the float32 variant";
+            case FLOAT32 -> "the model's weights or the artifact are broken: re-export it with tools/export";
+        };
     }
 
     /** {@code (mean + exp(0.5 * clamp(logvar, -30, 20)) * eps) * scaling_factor} of the encoder's moments. */
@@ -326,6 +378,7 @@ public final class CatVTONPipeline implements AutoCloseable {
         private boolean useTf32;
         private boolean verifyChecksums;
         private boolean bitExactBatches = true;
+        private int threads;
         private TryOnParameters defaults = TryOnParameters.defaults();
 
         private Builder() {
@@ -372,6 +425,21 @@ public final class CatVTONPipeline implements AutoCloseable {
          */
         public Builder bitExactBatches(boolean value) {
             this.bitExactBatches = value;
+            return this;
+        }
+
+        /**
+         * @param value intra-op threads per run, 1 to 1024 (default: the processors available to the
+         *     process, which a container's CPU quota lowers, at most libtorch's own default of the
+         *     physical cores). On a machine shared with other busy processes, fewer threads than cores
+         *     keep runs steady: libtorch's OpenMP threads wait for each other, and one that loses its
+         *     core stalls the rest (README "Performance tuning")
+         */
+        public Builder threads(int value) {
+            if (value < 1 || value > 1024) {
+                throw new IllegalArgumentException("threads must be 1 to 1024, got " + value);
+            }
+            this.threads = value;
             return this;
         }
 

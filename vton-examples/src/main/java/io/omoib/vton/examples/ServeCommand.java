@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -70,6 +71,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "inference (default: VTON_MAX_BODY_MB, else 6; now ${DEFAULT-VALUE}).")
     int maxBodyMib;
 
+    @Option(names = "--warm-up", negatable = true, defaultValue = "${env:VTON_WARM_UP:-true}", fallbackValue = "true",
+            description = "Run one short try-on at each of the model's sizes before /ping answers 200, so the first request is not slow "
+                    + "(default: VTON_WARM_UP, else on; --no-warm-up turns it off).")
+    boolean warmUp;
+
     /** Released by SIGTERM or SIGINT; tests release it themselves. */
     final CountDownLatch stop = new CountDownLatch(1);
     private volatile InferenceServer server;
@@ -117,6 +123,10 @@ final class ServeCommand implements Callable<Integer> {
             out.println("listening on http://" + host + ":" + server.port());
             out.flush();
             try (CatVTONPipeline pipeline = model.pipeline(modelDirectory(model)).build()) {
+                model.dtypeNote().ifPresent(note -> LOG.info(note));
+                if (warmUp) {
+                    warmUp(pipeline, out);
+                }
                 TryOnService.Builder service = TryOnService.builder().pipeline(pipeline).queueCapacity(queue)
                         .maxBatch(maxBatch).defaults(defaults);
                 aws.resultSink().ifPresent(service::sink);
@@ -137,6 +147,15 @@ final class ServeCommand implements Callable<Integer> {
         out.println("stopped");
         out.flush();
         return 0;
+    }
+
+    /** Warms the pipeline up at every size and says how long it took. */
+    static void warmUp(CatVTONPipeline pipeline, PrintWriter out) {
+        Duration took = pipeline.warmUp();
+        out.println("warmed up: " + pipeline.artifact().sizes().stream().map(s -> s[0] + "x" + s[1])
+                .collect(Collectors.joining(", ")) + " in " + took.toMillis() + " ms, " + pipeline.threads()
+                + (pipeline.threads() == 1 ? " thread" : " threads"));
+        out.flush();
     }
 
     /** @return the port the server listens on, once {@code call} has started it; -1 before */

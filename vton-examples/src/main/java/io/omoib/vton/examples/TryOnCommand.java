@@ -22,11 +22,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.ToLongFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -73,6 +76,11 @@ final class TryOnCommand implements Callable<Integer> {
             description = "User id naming the result in an output folder (default: ${DEFAULT-VALUE}).")
     String user;
 
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
+            description = "Run the try-on N times, 1-1000, and print the first (cold) run's time apart from the "
+                    + "median of the others (warm) (default: ${DEFAULT-VALUE}).")
+    int runs;
+
     @Option(names = "--out", paramLabel = "FILE|DIR", defaultValue = "vton_output",
             description = {"A .jpg or .png file, or a folder that gets {user}/{user}_{cloth-type}_{timestamp}.jpg",
                     "(default: ${DEFAULT-VALUE})."})
@@ -89,6 +97,9 @@ final class TryOnCommand implements Callable<Integer> {
         } catch (InvalidParameterException e) {
             throw new BadInputException("--" + e.parameter().name().toLowerCase(Locale.ROOT), e.getMessage());
         }
+        if (runs < 1 || runs > 1000) {
+            throw new BadInputException("--runs", "--runs must be 1 to 1000, got " + runs);
+        }
         ImageCodec codec = ImageCodec.defaults();
         try (AwsSettings aws = AwsSettings.fromEnvironment();
              CatVTONPipeline pipeline = model.pipeline(Environment.bundledModel()).build();
@@ -98,7 +109,19 @@ final class TryOnCommand implements Callable<Integer> {
                     .parameters(parameters)
                     .progress(System.console() != null ? new ProgressBar(stderr) : ProgressListener.NONE)
                     .build();
-            TryOnResult result = await(service.submit(request));
+            String run = pipeline.variant().id() + ", " + pipeline.threads() + (pipeline.threads() == 1 ? " thread, " : " threads, ")
+                    + steps + " steps";
+            List<TryOnResult.Timings> timings = new ArrayList<>();
+            TryOnResult result = null;
+            for (int i = 1; i <= runs; i++) {
+                result = await(service.submit(request));
+                timings.add(result.timings());
+                if (runs > 1) {
+                    stderr.println(run + ", run " + i + " of " + runs + (i == 1 ? " (cold)" : "") + ": "
+                            + describe(result.timings()));
+                    stderr.flush();
+                }
+            }
             Path file = write(result.image(), request.clothType());
             stdout.println(file);
             if (grid) {
@@ -109,14 +132,39 @@ final class TryOnCommand implements Callable<Integer> {
                 Files.write(gridFile, codec.encodeJpeg(grid(prepared, result.image())));
                 stdout.println(gridFile);
             }
-            TryOnResult.Timings t = result.timings();
-            RunTimings run = t.pipeline();
-            stdout.printf(Locale.ROOT, "%s, %d steps: prepare %.0f ms, encode %.0f ms, denoise %.0f ms (%.1f it/s),"
-                            + " decode %.0f ms, total %.0f ms%n", pipeline.variant().id(), steps,
-                    t.prepare() / 1e6, run.encode() / 1e6, run.denoise() / 1e6, steps / (run.denoise() / 1e9),
-                    run.decode() / 1e6, t.total() / 1e6);
+            if (runs == 1) {
+                stdout.println(run + ": " + describe(timings.get(0)));
+            } else {
+                stdout.println(run + ", cold (run 1): " + describe(timings.get(0)));
+                stdout.println(run + ", warm (median of runs 2-" + runs + "): " + describe(median(timings.subList(1, runs))));
+            }
+            model.dtypeNote().ifPresent(stdout::println);
         }
         return 0;
+    }
+
+    /** @return {@code prepare 338 ms, encode 1313 ms, denoise 4937 ms (6.1 it/s), decode 501 ms, total 7101 ms} */
+    private String describe(TryOnResult.Timings t) {
+        RunTimings run = t.pipeline();
+        return String.format(Locale.ROOT, "prepare %.0f ms, encode %.0f ms, denoise %.0f ms (%.1f it/s), decode %.0f ms,"
+                        + " total %.0f ms", t.prepare() / 1e6, run.encode() / 1e6, run.denoise() / 1e6,
+                steps / (run.denoise() / 1e9), run.decode() / 1e6, t.total() / 1e6);
+    }
+
+    /** @return each part's median over the runs (so the parts need not add up to the total) */
+    private static TryOnResult.Timings median(List<TryOnResult.Timings> timings) {
+        return new TryOnResult.Timings(median(timings, TryOnResult.Timings::prepare), median(timings, TryOnResult.Timings::queued),
+                median(timings, TryOnResult.Timings::run), median(timings, TryOnResult.Timings::store),
+                median(timings, TryOnResult.Timings::total),
+                new RunTimings(median(timings, t -> t.pipeline().encode()), median(timings, t -> t.pipeline().denoise()),
+                        median(timings, t -> t.pipeline().decode()), median(timings, t -> t.pipeline().modules()),
+                        median(timings, t -> t.pipeline().total())));
+    }
+
+    private static long median(List<TryOnResult.Timings> timings, ToLongFunction<TryOnResult.Timings> part) {
+        long[] values = timings.stream().mapToLong(part).sorted().toArray();
+        return values.length % 2 == 1 ? values[values.length / 2]
+                : (values[values.length / 2 - 1] + values[values.length / 2]) / 2;
     }
 
     /** @return the result, or the failure as thrown by the service's parts */

@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,6 +30,8 @@ import sun.misc.Signal;
                 "SIGTERM (or Ctrl-C) stops receiving, returns unstarted messages to the queue, lets the running "
                         + "job finish for up to 25 s, then exits 0."})
 final class WorkerCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -67,6 +71,11 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--prefetch", paramLabel = "N", defaultValue = "1",
             description = "Messages whose inputs are fetched and prepared while a job runs (default: ${DEFAULT-VALUE}).")
     int prefetch;
+
+    @Option(names = "--warm-up", negatable = true, defaultValue = "${env:VTON_WARM_UP:-true}", fallbackValue = "true",
+            description = "Run one short try-on at each of the model's sizes before taking jobs and before /ping answers 200 "
+                    + "(default: VTON_WARM_UP, else on; --no-warm-up turns it off).")
+    boolean warmUp;
 
     /** Released by SIGTERM or SIGINT; tests release it themselves. */
     final CountDownLatch stop = new CountDownLatch(1);
@@ -119,7 +128,7 @@ final class WorkerCommand implements Callable<Integer> {
                 out.println("health and metrics on http://" + host + ":" + server.port());
                 out.flush();
             }
-            try (CatVTONPipeline pipeline = model.pipeline(ServeCommand.modelDirectory(model)).build();
+            try (CatVTONPipeline pipeline = warmedUp(model.pipeline(ServeCommand.modelDirectory(model)).build(), out);
                  TryOnService service = service(pipeline, aws, defaults);
                  SqsWorker running = worker.service(service).start()) {
                 if (server != null) {
@@ -141,6 +150,20 @@ final class WorkerCommand implements Callable<Integer> {
         out.println("stopped");
         out.flush();
         return 0;
+    }
+
+    /** @return the pipeline, warmed up unless {@code --no-warm-up}; closed if the warm-up fails */
+    private CatVTONPipeline warmedUp(CatVTONPipeline pipeline, PrintWriter out) {
+        model.dtypeNote().ifPresent(note -> LOG.info(note));
+        if (warmUp) {
+            try {
+                ServeCommand.warmUp(pipeline, out);
+            } catch (RuntimeException e) {
+                pipeline.close();
+                throw e;
+            }
+        }
+        return pipeline;
     }
 
     private TryOnService service(CatVTONPipeline pipeline, AwsSettings aws, TryOnParameters defaults) {

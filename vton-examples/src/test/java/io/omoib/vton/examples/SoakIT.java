@@ -77,6 +77,7 @@ class SoakIT {
             BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             Matcher listening = Pattern.compile("listening on http://127.0.0.1:(\\d+)").matcher(String.valueOf(out.readLine()));
             assertThat(listening.find()).isTrue();
+            assertThat(out.readLine()).startsWith("warmed up:");
             assertThat(out.readLine()).startsWith("ready:");
             JsonObject body = new JsonObject();
             body.addProperty("person_image", Base64.getEncoder().encodeToString(Samples.bytes("person.jpg")));

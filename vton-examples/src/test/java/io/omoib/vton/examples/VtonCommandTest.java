@@ -2,6 +2,9 @@ package io.omoib.vton.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.Device;
+import io.omoib.vton.pipeline.DtypeChoice;
+import io.omoib.vton.pipeline.ModelArtifact;
 import io.omoib.vton.preprocess.ClothType;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
@@ -81,6 +84,31 @@ class VtonCommandTest {
     }
 
     @Test
+    void tryonSaysWhichDtypeAutoPickedAndWhy() {
+        Run auto = vton("tryon", "--steps", "2", "--threads", "1", "--out", dir.resolve("auto.jpg").toString());
+        Run given = vton("tryon", "--steps", "2", "--dtype", "float32", "--out", dir.resolve("given.jpg").toString());
+
+        DtypeChoice expected = DtypeChoice.auto(ModelArtifact.load(Environment.bundledModel()), Device.cpu());
+        assertThat(auto.code()).as(auto.err()).isZero();
+        assertThat(auto.out()).contains("cpu-" + expected.dtype().id() + ", 1 thread, 2 steps: prepare ",
+                "dtype " + expected.dtype().id() + " (auto: " + expected.reason() + ")");
+        assertThat(given.code()).as(given.err()).isZero();
+        assertThat(given.out()).contains("cpu-float32, ").doesNotContain("auto:");
+    }
+
+    @Test
+    void tryonWithRunsPrintsTheColdRunApartFromTheWarmMedian() {
+        Run run = vton("tryon", "--steps", "2", "--runs", "3", "--dtype", "float32", "--out", dir.resolve("r.jpg").toString());
+
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out().lines()).hasSize(3);
+        assertThat(run.out()).containsPattern("cpu-float32, \\d+ threads?, 2 steps, cold \\(run 1\\): prepare \\d+ ms, .*total \\d+ ms")
+                .containsPattern("2 steps, warm \\(median of runs 2-3\\): prepare \\d+ ms, .*total \\d+ ms");
+        assertThat(run.errLines()).filteredOn(line -> line.contains(", run ")).hasSize(3);
+        assertThat(run.err()).contains("run 1 of 3 (cold): ", "run 3 of 3: ");
+    }
+
+    @Test
     void preprocessWritesExactlyWhatThePipelineReceives() throws IOException {
         Path out = dir.resolve("prepared");
         Run run = vton("preprocess", "--person", input("person.jpg"), "--mask", input("mask.png"),
@@ -105,6 +133,9 @@ class VtonCommandTest {
                 {"tryon", "--device", "tpu"},
                 {"tryon", "--dtype", "int8"},
                 {"tryon", "--steps", "0"},
+                {"tryon", "--threads", "0"},
+                {"tryon", "--threads", "many"},
+                {"tryon", "--runs", "0"},
                 {"tryon", "--model", dir.resolve("no-model").toString()},
                 {"tryon", "--person", "ftp://example.com/p.jpg", "--mask", input("mask.png"), "--upper", input("upper.jpg"),
                         "--lower", input("lower.jpg")},
@@ -127,6 +158,8 @@ class VtonCommandTest {
         }
         assertThat(vton("tryon", "--cloth-type", "hat").err()).startsWith("vton tryon: ").contains("upper, lower, overall");
         assertThat(vton("worker").err()).startsWith("vton worker: ").contains("--queue-url", "VTON_SQS_REQUEST_QUEUE_URL");
+        assertThat(vton("tryon", "--dtype", "int8").err()).contains("--dtype must be auto or one of float32, float16, bfloat16");
+        assertThat(vton("tryon", "--threads", "0").err()).contains("--threads must be 1 to 1024, got 0");
         assertThat(vton("tryon", "--person", missing, "--mask", input("mask.png"), "--upper", input("upper.jpg"),
                 "--lower", input("lower.jpg")).err()).contains("missing.jpg", "no such file");
     }
@@ -159,8 +192,10 @@ class VtonCommandTest {
             assertThat(run.out()).contains("Usage: vton " + command);
         }
         assertThat(vton("--help").out()).contains("tryon", "preprocess", "serve");
-        assertThat(vton("tryon", "--help").out()).contains("--person", "--cloth-type", "--grid", "--repaint", "--tf32");
-        assertThat(vton("serve", "--help").out()).contains("SAGEMAKER_BIND_TO_PORT", "--max-batch", "--queue", "--max-body");
+        assertThat(vton("tryon", "--help").out()).contains("--person", "--cloth-type", "--grid", "--repaint", "--tf32",
+                "--threads", "VTON_THREADS", "--runs", "auto");
+        assertThat(vton("serve", "--help").out()).contains("SAGEMAKER_BIND_TO_PORT", "--max-batch", "--queue", "--max-body",
+                "--[no-]warm-up", "VTON_WARM_UP");
         assertThat(vton("worker", "--help").out()).contains("--queue-url", "--visibility-timeout", "--prefetch", "SIGTERM");
     }
 }

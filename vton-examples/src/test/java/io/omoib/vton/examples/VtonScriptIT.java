@@ -76,6 +76,7 @@ class VtonScriptIT {
 
         Matcher listening = Pattern.compile("listening on http://127.0.0.1:(\\d+)").matcher(out.readLine());
         assertThat(listening.find()).isTrue();
+        assertThat(out.readLine()).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("warmed up: 768x1024, 384x512 in");
         String ready = out.readLine();
         assertThat(ready).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("ready: model toy-catvton")
                 .contains("4 steps by default");

@@ -122,6 +122,7 @@ final class ServeCommand implements Callable<Integer> {
             Signal.handle(new Signal("INT"), signal -> stop.countDown());
             out.println("listening on http://" + host + ":" + server.port());
             out.flush();
+            LOG.info("allocator: {}", NativeAllocator.describe());
             try (CatVTONPipeline pipeline = model.pipeline(modelDirectory(model)).build()) {
                 model.dtypeNote().ifPresent(note -> LOG.info(note));
                 if (warmUp) {

@@ -139,6 +139,7 @@ final class TryOnCommand implements Callable<Integer> {
                 stdout.println(run + ", warm (median of runs 2-" + runs + "): " + describe(median(timings.subList(1, runs))));
             }
             model.dtypeNote().ifPresent(stdout::println);
+            stdout.println("allocator: " + NativeAllocator.describe());
         }
         return 0;
     }

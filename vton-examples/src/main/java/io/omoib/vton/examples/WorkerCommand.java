@@ -128,6 +128,7 @@ final class WorkerCommand implements Callable<Integer> {
                 out.println("health and metrics on http://" + host + ":" + server.port());
                 out.flush();
             }
+            LOG.info("allocator: {}", NativeAllocator.describe());
             try (CatVTONPipeline pipeline = warmedUp(model.pipeline(ServeCommand.modelDirectory(model)).build(), out);
                  TryOnService service = service(pipeline, aws, defaults);
                  SqsWorker running = worker.service(service).start()) {

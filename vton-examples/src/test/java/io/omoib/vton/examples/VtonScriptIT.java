@@ -41,6 +41,102 @@ class VtonScriptIT {
         return lines;
     }
 
+    /** Where the launchers look for tcmalloc, as {@code vton-examples/docker/vton-runtime.sh} does. */
+    private static boolean tcmallocInstalled() {
+        String arch = System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch");
+        return Stream.of("/usr/lib/" + arch + "-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib")
+                .anyMatch(dir -> Files.isReadable(Path.of(dir, "libtcmalloc_minimal.so.4"))
+                        || Files.isReadable(Path.of(dir, "libtcmalloc.so.4")));
+    }
+
+    private static String procFile(Process process, String name) throws IOException {
+        return new String(Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), name)), StandardCharsets.UTF_8);
+    }
+
+    /** Starts the container's serve script on a free port and waits until it is ready. */
+    private Process serve(java.util.Map<String, String> env) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("vton-examples/docker/serve").toString(), "serve",
+                "--host", "127.0.0.1", "--no-warm-up")
+                .directory(dir.toFile())
+                .redirectError(dir.resolve("stderr.txt").toFile());
+        builder.environment().put("VTON_HOME", ROOT.toString());
+        builder.environment().put("VTON_JAR", ROOT.resolve("vton-examples/target/vton.jar").toString());
+        builder.environment().put("SAGEMAKER_BIND_TO_PORT", "0");
+        builder.environment().remove("MALLOC_MMAP_THRESHOLD_");
+        builder.environment().remove("LD_PRELOAD");
+        builder.environment().remove("OMP_WAIT_POLICY");
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        String line = out.readLine();
+        while (line != null && !line.startsWith("ready:")) {
+            line = out.readLine();
+        }
+        assertThat(line).as("the server's ready line; stderr: %s", Files.readString(dir.resolve("stderr.txt"))).isNotNull();
+        return process;
+    }
+
+    private static void stop(Process process) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor()).isZero();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void theLaunchedJvmHasTcmallocWhereItIsInstalledElseGlibcWithAFixedThreshold() throws Exception {
+        Process process = serve(java.util.Map.of());
+        try {
+            String maps = procFile(process, "maps");
+            List<String> environ = List.of(procFile(process, "environ").split("\0"));
+            if (tcmallocInstalled()) {
+                assertThat(maps).contains("libtcmalloc");
+                assertThat(environ).noneMatch(v -> v.startsWith("MALLOC_MMAP_THRESHOLD_="));
+            } else {
+                assertThat(maps).doesNotContain("libtcmalloc");
+                assertThat(environ).contains("MALLOC_MMAP_THRESHOLD_=1048576");
+            }
+            assertThat(environ).contains("OMP_WAIT_POLICY=PASSIVE");
+        } finally {
+            stop(process);
+        }
+        assertThat(Files.readString(dir.resolve("stderr.txt")))
+                .contains("allocator: " + (tcmallocInstalled() ? "tcmalloc (" : "glibc malloc"));
+    }
+
+    @Test
+    void vtonMallocPreloadsTheLibraryItNamesOrNone() throws Exception {
+        // the JDK's signal-chaining library is made for LD_PRELOAD and is on every machine that runs this test
+        Path library = Path.of(System.getProperty("java.home"), "lib", "libjsig.so").toRealPath();
+        Process named = serve(java.util.Map.of("VTON_MALLOC", library.toString()));
+        try {
+            assertThat(procFile(named, "maps")).contains(library.toString());
+            assertThat(procFile(named, "environ").split("\0")).noneMatch(v -> v.startsWith("MALLOC_MMAP_THRESHOLD_="));
+        } finally {
+            stop(named);
+        }
+        Process glibc = serve(java.util.Map.of("VTON_MALLOC", "glibc"));
+        try {
+            assertThat(procFile(glibc, "maps")).doesNotContain("libtcmalloc").doesNotContain("libjemalloc");
+            assertThat(procFile(glibc, "environ").split("\0")).contains("MALLOC_MMAP_THRESHOLD_=1048576");
+        } finally {
+            stop(glibc);
+        }
+    }
+
+    @Test
+    void anUnknownVtonMallocExitsWithTwoAndOneLine() throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("vton").toString(), "tryon")
+                .directory(dir.toFile())
+                .redirectError(dir.resolve("stderr.txt").toFile());
+        builder.environment().put("VTON_MALLOC", "ptmalloc3");
+        Process process = builder.start();
+        lines(process);
+
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        assertThat(Files.readAllLines(dir.resolve("stderr.txt"))).singleElement().asString()
+                .contains("VTON_MALLOC must be auto, tcmalloc, jemalloc, glibc or a library path, got 'ptmalloc3'");
+    }
+
     @Test
     void vtonTryonWithNoArgumentsWritesATryOnOfTheSamples() throws Exception {
         Process process = new ProcessBuilder(ROOT.resolve("vton").toString(), "tryon")
@@ -58,6 +154,7 @@ class VtonScriptIT {
         assertThat(written).hasSize(1);
         assertThat(out.get(0)).isEqualTo(written.get(0).toString());
         assertThat(written.get(0).getFileName().toString()).matches("local_overall_\\d+\\.jpg");
+        assertThat(out).anyMatch(line -> line.startsWith("allocator: " + (tcmallocInstalled() ? "tcmalloc (/" : "glibc malloc (")));
     }
 
     @Test
@@ -70,7 +167,6 @@ class VtonScriptIT {
         builder.environment().put("VTON_JAR", ROOT.resolve("vton-examples/target/vton.jar").toString());
         builder.environment().put("SAGEMAKER_BIND_TO_PORT", "0");
         builder.environment().put("NUM_STEP", "4");
-        builder.environment().remove("MALLOC_MMAP_THRESHOLD_");
         Process process = builder.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
 
@@ -83,13 +179,6 @@ class VtonScriptIT {
         HttpResponse<String> ping = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + listening.group(1) + "/ping")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(ping.statusCode()).isEqualTo(200);
-        // the script execs the JVM with a fixed malloc mmap threshold (freed libtorch tensors go back to the system)
-        Path environ = Path.of("/proc", Long.toString(process.pid()), "environ");
-        if (Files.isReadable(environ)) {
-            assertThat(new String(Files.readAllBytes(environ), StandardCharsets.UTF_8).split("\0"))
-                    .contains("MALLOC_MMAP_THRESHOLD_=1048576");
-        }
-
         // SIGTERM, as SageMaker sends it (Process.destroy would also close our end of the output pipe)
         assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor()).isZero();
 

@@ -1,11 +1,13 @@
 package io.omoib.vton.examples;
 
+import ai.djl.engine.Engine;
 import io.omoib.vton.pipeline.ModelArtifactException;
 import io.omoib.vton.preprocess.InvalidImageException;
 import io.omoib.vton.preprocess.InvalidInputException;
 import io.omoib.vton.source.ImageSourceException;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
@@ -20,6 +22,9 @@ import picocli.CommandLine;
         description = "Virtual try-on (CatVTON) on the JVM.",
         subcommands = {TryOnCommand.class, PreprocessCommand.class, ServeCommand.class, WorkerCommand.class})
 public final class Vton implements Runnable {
+    /** The commands that run a model. */
+    private static final Set<String> MODEL_COMMANDS = Set.of("tryon", "serve", "worker");
+
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")
     boolean verbose;
 
@@ -31,7 +36,27 @@ public final class Vton implements Runnable {
 
     /** @param args the command line */
     public static void main(String[] args) {
+        if (Arrays.stream(args).anyMatch(MODEL_COMMANDS::contains)) {
+            startLoadingLibtorch();
+        }
         System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /**
+     * Loads libtorch on a daemon thread: it takes about half a second, during which the command line
+     * is parsed and the model's manifest and the images are read on the main thread. A failure is left to
+     * the command, which meets it again where it uses the engine and reports it.
+     */
+    private static void startLoadingLibtorch() {
+        Thread loader = new Thread(() -> {
+            try {
+                Engine.getEngine("PyTorch");
+            } catch (RuntimeException e) {
+                // reported by the command when it loads the model
+            }
+        }, "vton-libtorch-loader");
+        loader.setDaemon(true);
+        loader.start();
     }
 
     /**

@@ -9,12 +9,13 @@ Every figure is a median over ROUNDS interleaved rounds, measured in one session
   eta 1, seed 42, default threads) per allocator: glibc's defaults, glibc with the 1 MiB mmap threshold,
   tcmalloc, jemalloc with its defaults and with decay off; and the Python reference
   (tools/reference/reference_pipeline.py on the same artifact and prepared images, plain python3) with
-  glibc and with tcmalloc. Wall time, try-on time, peak RSS; Java's outputs must be bit-identical.
-- load: Java as the launchers run it (vton-runtime.sh: tcmalloc, OMP_WAIT_POLICY=PASSIVE) against the
-  Python reference as users run it (plain python3), alone and beside one busy core (a shell loop), plus
-  Java with OpenMP's default (active) waiting and with one thread, both with tcmalloc.
-- embedded: EmbeddedLoop, 100 toy-model runs in one JVM (15 steps) with tcmalloc: active waiting,
-  passive waiting, one thread; alone and beside the busy core. Median, p99, p99/median.
+  glibc, jemalloc and tcmalloc. Wall time, try-on time, peak RSS; Java's outputs must be bit-identical.
+- load: Java as the launchers run it (vton-runtime.sh: jemalloc with purging off,
+  OMP_WAIT_POLICY=PASSIVE) against the Python reference as users run it (plain python3), alone and
+  beside one busy core (a shell loop), plus Java with OpenMP's default (active) waiting and with one
+  thread.
+- embedded: EmbeddedLoop, 100 toy-model runs in one JVM (15 steps) with the launchers' allocator:
+  active waiting, passive waiting, one thread; alone and beside the busy core. Median, p99, p99/median.
 - warmup: `vton tryon --runs 5` on the toy and mini models: the cold first run against the warm median.
 
 Prints the machine, each section's table and the ratios the targets name. Needs Debian's
@@ -133,6 +134,8 @@ def section_allocators():
         "Java, jemalloc, decay off": ("java", clean_env(LD_PRELOAD=JEMALLOC,
                                                         MALLOC_CONF="dirty_decay_ms:-1,muzzy_decay_ms:-1")),
         "Python reference, glibc (plain python3)": ("python", clean_env()),
+        "Python reference, jemalloc, decay off": ("python", clean_env(LD_PRELOAD=JEMALLOC,
+                                                                     MALLOC_CONF="dirty_decay_ms:-1,muzzy_decay_ms:-1")),
         "Python reference, tcmalloc": ("python", clean_env(LD_PRELOAD=TCMALLOC)),
     }
     results = {name: [] for name in runs}
@@ -156,9 +159,9 @@ def section_allocators():
 def section_load():
     ship = shipped_env()
     runs = {
-        "Java as shipped (tcmalloc, passive waiting)": ("java", ship),
-        "Java, tcmalloc, active waiting (OpenMP default)": ("java", clean_env(LD_PRELOAD=TCMALLOC)),
-        "Java, tcmalloc, passive waiting, 1 thread": ("java", dict(ship, VTON_THREADS="1", OMP_NUM_THREADS="1")),
+        "Java as shipped (jemalloc, passive waiting)": ("java", ship),
+        "Java, active waiting (OpenMP default)": ("java", {k: v for k, v in ship.items() if k != "OMP_WAIT_POLICY"}),
+        "Java, passive waiting, 1 thread": ("java", dict(ship, VTON_THREADS="1")),
         "Python reference (plain python3)": ("python", clean_env()),
     }
     results = {(name, busy): [] for name in runs for busy in (False, True)}
@@ -180,24 +183,25 @@ def section_load():
         a = med([x[0] for x in results[(name, False)]])
         b = med([x[0] for x in results[(name, True)]])
         print(f"| {name} | {a:.2f} | {a / py[False]:.2f} | {b:.2f} | {b / py[True]:.2f} |")
-    ship_name = "Java as shipped (tcmalloc, passive waiting)"
+    ship_name = "Java as shipped (jemalloc, passive waiting)"
     print(f"\ntargets: alone {med([x[0] for x in results[(ship_name, False)]]) / py[False]:.2f} (<= 0.5), "
           f"beside a busy core {med([x[0] for x in results[(ship_name, True)]]) / py[True]:.2f} (<= 0.6)")
 
 
 def section_embedded():
     jar = os.path.join(REPO, "benchmarks", "target", "benchmarks.jar")
+    ship = shipped_env()
+    active = {k: v for k, v in ship.items() if k != "OMP_WAIT_POLICY"}
     configs = {
-        "active waiting, default threads": ({}, []),
-        "passive waiting, default threads": ({"OMP_WAIT_POLICY": "PASSIVE"}, []),
-        "passive waiting, 1 thread": ({"OMP_WAIT_POLICY": "PASSIVE"}, ["1"]),
+        "active waiting, default threads": (active, []),
+        "passive waiting, default threads": (ship, []),
+        "passive waiting, 1 thread": (ship, ["1"]),
     }
     rows = []
     for busy in (False, True):
-        for name, (extra, threads) in configs.items():
+        for name, (env, threads) in configs.items():
             cmd = ["java"] + JAVA_FLAGS + ["-cp", jar, "io.omoib.vton.benchmarks.EmbeddedLoop", "models/toy-catvton",
                                            f"{WORK}/prepared", "100", "15"] + threads
-            env = clean_env(LD_PRELOAD=TCMALLOC, **extra)
             log = f"{WORK}/log/embedded-{len(rows)}.log"
             if busy:
                 with Hog():
@@ -206,7 +210,7 @@ def section_embedded():
                 _, _, text = timed(cmd, env, log)
             m = re.search(r"median ([\d.]+) p90 ([\d.]+) p99 ([\d.]+) max ([\d.]+) cpu_per_wall ([\d.]+) threads (\d+)", text)
             rows.append((busy, name, m))
-    print("\n## Embedded loop: 100 toy runs (15 steps, guidance 2.5) in one JVM, tcmalloc\n")
+    print("\n## Embedded loop: 100 toy runs (15 steps, guidance 2.5) in one JVM, jemalloc as shipped\n")
     print("| condition | setting | threads | median ms | p90 ms | p99 ms | max ms | p99 / median | CPU / wall |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for busy, name, m in rows:

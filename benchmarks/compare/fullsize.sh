@@ -2,7 +2,7 @@
 # Full-size CatVTON with random weights: Java (`vton tryon`) against CatVTON's own pipeline, side by side.
 #
 #   CATVTON_SRC=/path/to/CatVTON benchmarks/compare/fullsize.sh      # ROUNDS=1 STEPS=2 by default
-#   JAVA_ALLOCATORS="tcmalloc threshold glibc jemalloc" PY_ALLOCATORS="glibc tcmalloc"   (the defaults)
+#   JAVA_ALLOCATORS="jemalloc tcmalloc threshold glibc" PY_ALLOCATORS="glibc jemalloc tcmalloc"   (the defaults)
 #
 # 1. tools/fixtures/make_diffusers_model.py --size full: diffusers' SD-1.5 UNet with 9 input channels
 #    (859.5 M parameters), the sd-vae-ft-mse VAE (83.7 M), a CatVTON attention checkpoint written by
@@ -11,11 +11,12 @@
 #    $WORK/artifact (~5 GB).
 # 3. The same prepared 384x512 inputs (person, mask, stacked garment) go to both sides; each process
 #    runs alone under /usr/bin/time -v: Java `vton tryon` (float32 with each of JAVA_ALLOCATORS, then
-#    bfloat16 as the launchers run it) and CatVTON's CatVTONPipeline.__call__ (float32, THREADS torch
-#    threads, default nproc, with each of PY_ALLOCATORS) with STEPS steps, guidance 2.5, eta 1, seed 42.
-#    Rounds alternate. Allocators: tcmalloc (libtcmalloc-minimal4, what the launchers preload), threshold
-#    (glibc with MALLOC_MMAP_THRESHOLD_=1 MiB, their fallback), glibc (its defaults), jemalloc (libjemalloc2,
-#    decay off: with its defaults it is as slow as glibc). The first of each list is the headline row.
+#    bfloat16 as the launchers run it; OMP_WAIT_POLICY=PASSIVE, as the launchers set it) and CatVTON's
+#    CatVTONPipeline.__call__ (float32, THREADS torch threads, default nproc, with each of PY_ALLOCATORS)
+#    with STEPS steps, guidance 2.5, eta 1, seed 42. Rounds alternate. Allocators: jemalloc (libjemalloc2
+#    with purging off, what the launchers preload), tcmalloc (libtcmalloc-minimal4), threshold (glibc with
+#    MALLOC_MMAP_THRESHOLD_=1 MiB, the launchers' fallback), glibc (its defaults). The first of each list is
+#    the headline row.
 #    Debian's torch calls whatever libblas.so.3 is installed (the reference BLAS unless an optimised one
 #    is): PY_BLAS_DIR, a folder with another libblas.so.3 (e.g. /usr/lib/x86_64-linux-gnu/openblas-pthread
 #    from Debian's libopenblas0-pthread), goes first on the Python runs' LD_LIBRARY_PATH.
@@ -39,8 +40,8 @@ BFLOAT16=${BFLOAT16:-auto}
 if [[ "$BFLOAT16" == auto ]]; then
   if grep -qw amx_bf16 /proc/cpuinfo; then BFLOAT16=1; else BFLOAT16=0; fi
 fi
-JAVA_ALLOCATORS=${JAVA_ALLOCATORS:-tcmalloc threshold glibc jemalloc}
-PY_ALLOCATORS=${PY_ALLOCATORS:-glibc tcmalloc}
+JAVA_ALLOCATORS=${JAVA_ALLOCATORS:-jemalloc tcmalloc threshold glibc}
+PY_ALLOCATORS=${PY_ALLOCATORS:-glibc jemalloc tcmalloc}
 libdir=/usr/lib/$(uname -m)-linux-gnu
 allocator_env() {  # name: the environment settings of one allocator, for env(1)
   case "$1" in
@@ -96,7 +97,7 @@ mkdir -p "$log"
 java_run() {  # round dtype allocator
   local name="java-$2-$3-$1"
   uptime >"$log/$name.load"
-  env -u LD_PRELOAD -u MALLOC_MMAP_THRESHOLD_ -u MALLOC_CONF $(allocator_env "$3") \
+  env -u LD_PRELOAD -u MALLOC_MMAP_THRESHOLD_ -u MALLOC_CONF $(allocator_env "$3") OMP_WAIT_POLICY=PASSIVE \
     /usr/bin/time -v -o "$log/$name.time" "$WORK/java/vton" tryon --model "$WORK/artifact" \
     --dtype "$2" --person "$in/person.png" --mask "$in/mask.png" --upper "$in/garment.png" --cloth-type upper \
     --steps "$STEPS" --guidance 2.5 --eta 1.0 --seed 42 \

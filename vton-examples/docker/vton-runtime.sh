@@ -2,14 +2,19 @@
 # script just before they exec java. Measured in BENCHMARKS.md "CPU runtime".
 #
 # Allocator. glibc's malloc gives libtorch's large, short-lived tensors back to the kernel and takes
-# them again at every module call, so a try-on spends much of its time in page faults; tcmalloc keeps
-# them (PyTorch's CPU performance guide preloads it too). VTON_MALLOC chooses:
-#   auto (default)  tcmalloc if installed (Debian/Ubuntu: libtcmalloc-minimal4), else glibc
-#   tcmalloc, jemalloc  that library, else glibc with a warning
+# them again at every module call, so a try-on spends much of its time in page faults; jemalloc and
+# tcmalloc keep them (PyTorch's CPU performance guide preloads one of the two). VTON_MALLOC chooses:
+#   auto (default)  jemalloc if installed (Debian/Ubuntu: libjemalloc2), else tcmalloc
+#                   (libtcmalloc-minimal4), else glibc
+#   jemalloc, tcmalloc  that library, else glibc
 #   glibc           no preload
 #   /path/lib.so    that library
-# With glibc, a fixed mmap threshold keeps peak memory down (freed tensors go back to the system
-# instead of fragmenting malloc's heaps: full size 8.4 instead of 11.6 GiB), at some speed.
+# jemalloc runs with purging off (MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1 unless MALLOC_CONF
+# is set): freed memory is kept for the next module call instead of being returned and faulted in
+# again. That was the fastest and the smallest peak at full size (with its default decay, and for
+# tensors over 8 MiB its immediate purge, it was as slow as glibc), at the price that the process
+# keeps its peak resident size while idle. With glibc, a fixed mmap threshold keeps peak memory down
+# (freed tensors go back to the system instead of fragmenting malloc's heaps), at some speed.
 # A malloc already in LD_PRELOAD is left alone. Silent: the JVM reads its own memory map and says
 # which allocator it got (vton tryon's summary, serve's and worker's first log line).
 #
@@ -38,16 +43,19 @@ vton_runtime() {
     choice=preloaded
   fi
   case "$choice" in
-    preloaded) ;;
-    auto | tcmalloc) lib=$(vton_find_library libtcmalloc_minimal.so.4 libtcmalloc.so.4) || lib="" ;;
+    preloaded | glibc) ;;
+    auto) lib=$(vton_find_library libjemalloc.so.2 libtcmalloc_minimal.so.4 libtcmalloc.so.4) || lib="" ;;
     jemalloc) lib=$(vton_find_library libjemalloc.so.2) || lib="" ;;
-    glibc) ;;
+    tcmalloc) lib=$(vton_find_library libtcmalloc_minimal.so.4 libtcmalloc.so.4) || lib="" ;;
     /*) [[ -r "$choice" ]] && lib="$choice" ;;
-    *) echo "vton: VTON_MALLOC must be auto, tcmalloc, jemalloc, glibc or a library path, got '$choice'" >&2
+    *) echo "vton: VTON_MALLOC must be auto, jemalloc, tcmalloc, glibc or a library path, got '$choice'" >&2
        return 2 ;;
   esac
   if [[ -n "$lib" ]]; then
     export LD_PRELOAD="$lib${LD_PRELOAD:+:$LD_PRELOAD}"
+    if [[ "$lib" == *jemalloc* ]]; then
+      export MALLOC_CONF="${MALLOC_CONF:-dirty_decay_ms:-1,muzzy_decay_ms:-1}"
+    fi
   elif [[ "$choice" != preloaded ]]; then
     export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1048576}"
   fi

@@ -11,13 +11,13 @@ import java.util.Optional;
  * the launchers preloaded ({@code vton-examples/docker/vton-runtime.sh}), or glibc's.
  */
 final class NativeAllocator {
-    private static final List<String> KNOWN = List.of("tcmalloc", "jemalloc", "mimalloc");
+    private static final List<String> KNOWN = List.of("jemalloc", "tcmalloc", "mimalloc");
 
     private NativeAllocator() {
     }
 
     /**
-     * @return {@code tcmalloc (/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4)}, or {@code glibc malloc, ...}
+     * @return {@code jemalloc (/usr/lib/x86_64-linux-gnu/libjemalloc.so.2)}, or {@code glibc malloc (...)}
      *     with what to install, or {@code unknown} where there is no {@code /proc/self/maps}
      */
     static String describe() {
@@ -36,7 +36,7 @@ final class NativeAllocator {
                 return name + " (" + library.get() + ")";
             }
         }
-        return "glibc malloc (CPU inference runs about 2x faster with tcmalloc: install libtcmalloc-minimal4;"
+        return "glibc malloc (CPU inference runs about 2x faster with jemalloc: install libjemalloc2;"
                 + " README \"Performance tuning\")";
     }
 }

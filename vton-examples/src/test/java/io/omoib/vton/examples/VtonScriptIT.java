@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,12 +42,20 @@ class VtonScriptIT {
         return lines;
     }
 
-    /** Where the launchers look for tcmalloc, as {@code vton-examples/docker/vton-runtime.sh} does. */
-    private static boolean tcmallocInstalled() {
+    /** The library {@code VTON_MALLOC=auto} preloads, found where the launchers look; empty when glibc is used. */
+    private static Optional<Path> preferredAllocator() {
         String arch = System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch");
-        return Stream.of("/usr/lib/" + arch + "-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib")
-                .anyMatch(dir -> Files.isReadable(Path.of(dir, "libtcmalloc_minimal.so.4"))
-                        || Files.isReadable(Path.of(dir, "libtcmalloc.so.4")));
+        return Stream.of("libjemalloc.so.2", "libtcmalloc_minimal.so.4", "libtcmalloc.so.4")
+                .flatMap(name -> Stream.of("/usr/lib/" + arch + "-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib")
+                        .map(dir -> Path.of(dir, name)))
+                .filter(Files::isReadable)
+                .findFirst();
+    }
+
+    /** @return {@code jemalloc}, {@code tcmalloc} or {@code glibc malloc}: what the JVM should report */
+    private static String expectedAllocator() {
+        return preferredAllocator().map(p -> p.getFileName().toString().contains("jemalloc") ? "jemalloc" : "tcmalloc")
+                .orElse("glibc malloc");
     }
 
     private static String procFile(Process process, String name) throws IOException {
@@ -65,6 +74,7 @@ class VtonScriptIT {
         builder.environment().remove("MALLOC_MMAP_THRESHOLD_");
         builder.environment().remove("LD_PRELOAD");
         builder.environment().remove("OMP_WAIT_POLICY");
+        builder.environment().remove("MALLOC_CONF");
         builder.environment().putAll(env);
         Process process = builder.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -82,24 +92,26 @@ class VtonScriptIT {
     }
 
     @Test
-    void theLaunchedJvmHasTcmallocWhereItIsInstalledElseGlibcWithAFixedThreshold() throws Exception {
+    void theLaunchedJvmHasJemallocOrTcmallocWhereInstalledElseGlibcWithAFixedThreshold() throws Exception {
         Process process = serve(java.util.Map.of());
         try {
             String maps = procFile(process, "maps");
             List<String> environ = List.of(procFile(process, "environ").split("\0"));
-            if (tcmallocInstalled()) {
-                assertThat(maps).contains("libtcmalloc");
+            if (preferredAllocator().isPresent()) {
+                assertThat(maps).contains(preferredAllocator().get().toRealPath().toString());
                 assertThat(environ).noneMatch(v -> v.startsWith("MALLOC_MMAP_THRESHOLD_="));
+                if (expectedAllocator().equals("jemalloc")) {
+                    assertThat(environ).contains("MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1");
+                }
             } else {
-                assertThat(maps).doesNotContain("libtcmalloc");
+                assertThat(maps).doesNotContain("libtcmalloc").doesNotContain("libjemalloc");
                 assertThat(environ).contains("MALLOC_MMAP_THRESHOLD_=1048576");
             }
             assertThat(environ).contains("OMP_WAIT_POLICY=PASSIVE");
         } finally {
             stop(process);
         }
-        assertThat(Files.readString(dir.resolve("stderr.txt")))
-                .contains("allocator: " + (tcmallocInstalled() ? "tcmalloc (" : "glibc malloc"));
+        assertThat(Files.readString(dir.resolve("stderr.txt"))).contains("allocator: " + expectedAllocator());
     }
 
     @Test
@@ -134,7 +146,7 @@ class VtonScriptIT {
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isEqualTo(2);
         assertThat(Files.readAllLines(dir.resolve("stderr.txt"))).singleElement().asString()
-                .contains("VTON_MALLOC must be auto, tcmalloc, jemalloc, glibc or a library path, got 'ptmalloc3'");
+                .contains("VTON_MALLOC must be auto, jemalloc, tcmalloc, glibc or a library path, got 'ptmalloc3'");
     }
 
     @Test
@@ -154,7 +166,7 @@ class VtonScriptIT {
         assertThat(written).hasSize(1);
         assertThat(out.get(0)).isEqualTo(written.get(0).toString());
         assertThat(written.get(0).getFileName().toString()).matches("local_overall_\\d+\\.jpg");
-        assertThat(out).anyMatch(line -> line.startsWith("allocator: " + (tcmallocInstalled() ? "tcmalloc (/" : "glibc malloc (")));
+        assertThat(out).anyMatch(line -> line.startsWith("allocator: " + expectedAllocator() + " ("));
     }
 
     @Test

@@ -5,8 +5,8 @@
 
 Every figure is a median over ROUNDS interleaved rounds, measured in one session:
 
-- allocators: one whole `vton tryon` process (Java, the packaged jar, 768x1024, STEPS steps, guidance 2.5,
-  eta 1, seed 42, default threads) per allocator: glibc's defaults, glibc with the 1 MiB mmap threshold,
+- allocators: one whole `vton tryon` process (Java, the packaged jar with ./vton's JVM flags for a one-shot
+  command, 768x1024, STEPS steps, guidance 2.5, eta 1, seed 42, default threads) per allocator: glibc's defaults, glibc with the 1 MiB mmap threshold,
   tcmalloc, jemalloc with its defaults and with decay off; and the Python reference
   (tools/reference/reference_pipeline.py on the same artifact and prepared images, plain python3) with
   glibc, jemalloc and tcmalloc. Wall time, try-on time, peak RSS; Java's outputs must be bit-identical.
@@ -51,6 +51,8 @@ TCMALLOC = library("libtcmalloc_minimal.so.4")
 JEMALLOC = library("libjemalloc.so.2")
 JAVA_FLAGS = ["-XX:+ExitOnOutOfMemoryError", "-XX:MaxRAMPercentage=50", "-Dai.djl.offline=true",
               "-Dai.djl.pytorch.graph_optimizer=false"]
+# ./vton runs one-shot commands (tryon without --runs, preprocess) without the optimising JIT compiler
+ONE_SHOT_FLAGS = ["-XX:TieredStopAtLevel=1"]
 
 
 def clean_env(**extra):
@@ -75,8 +77,8 @@ def timed(cmd, env, log):
 
 
 def java_tryon(name, env, out_png):
-    cmd = ["java"] + JAVA_FLAGS + ["-jar", os.path.join(WORK, "java", "vton.jar"), "tryon", "--model",
-                                   f"models/{MODEL}-catvton", "--dtype", "float32", "--steps", str(STEPS),
+    cmd = ["java"] + JAVA_FLAGS + ONE_SHOT_FLAGS + ["-jar", os.path.join(WORK, "java", "vton.jar"), "tryon", "--model",
+                                                    f"models/{MODEL}-catvton", "--dtype", "float32", "--steps", str(STEPS),
                                    "--person", f"{WORK}/prepared/person.png", "--mask", f"{WORK}/prepared/mask.png",
                                    "--upper", f"{WORK}/prepared/garment.png", "--cloth-type", "upper", "--out", out_png]
     wall, rss, text = timed(cmd, env, f"{WORK}/log/{name}.log")

@@ -87,7 +87,7 @@ cp -r vton-examples/target/vton.jar vton-examples/target/lib "$WORK/java/"
 # The allocator comes from the caller's environment (allocator_env), not from the launchers' script.
 cat >"$WORK/java/vton" <<EOF
 #!/usr/bin/env bash
-exec java -XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=50 \${JAVA_OPTS:-} -Dvton.home="$PWD" -Dai.djl.offline=true \\
+exec java -XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=50 -XX:TieredStopAtLevel=1 \${JAVA_OPTS:-} -Dvton.home="$PWD" -Dai.djl.offline=true \\
   -Dai.djl.pytorch.graph_optimizer=false -jar "$(realpath "$WORK/java/vton.jar")" "\$@"
 EOF
 chmod +x "$WORK/java/vton"

@@ -17,6 +17,8 @@ Every figure is a median over ROUNDS interleaved rounds, measured in one session
 - embedded: EmbeddedLoop, 100 toy-model runs in one JVM (15 steps) with the launchers' allocator:
   active waiting, passive waiting, one thread; alone and beside the busy core. Median, p99, p99/median.
 - warmup: `vton tryon --runs 5` on the toy and mini models: the cold first run against the warm median.
+- dtype: the same whole process as shipped with --dtype float32 and bfloat16, and how far apart the
+  two images are (what --dtype auto weighs on this CPU).
 
 Prints the machine, each section's table and the ratios the targets name. Needs Debian's
 python3-torch and python3-pil, libtcmalloc-minimal4 and libjemalloc2 (the .sh installs them).
@@ -35,7 +37,7 @@ WORK = os.environ.get("WORK", os.path.join(REPO, "benchmarks", "target", "cpu-ru
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 STEPS = int(os.environ.get("STEPS", "30"))
 MODEL = os.environ.get("MODEL", "mini")
-SECTIONS = os.environ.get("SECTIONS", "allocators load embedded warmup").split()
+SECTIONS = os.environ.get("SECTIONS", "allocators load embedded warmup dtype").split()
 PY = "/usr/bin/python3"
 LIBDIRS = (f"/usr/lib/{platform.machine()}-linux-gnu", "/usr/lib64", "/usr/lib")
 
@@ -76,9 +78,9 @@ def timed(cmd, env, log):
     return float(wall), int(rss) / 1024, text
 
 
-def java_tryon(name, env, out_png):
+def java_tryon(name, env, out_png, dtype="float32"):
     cmd = ["java"] + JAVA_FLAGS + ONE_SHOT_FLAGS + ["-jar", os.path.join(WORK, "java", "vton.jar"), "tryon", "--model",
-                                                    f"models/{MODEL}-catvton", "--dtype", "float32", "--steps", str(STEPS),
+                                                    f"models/{MODEL}-catvton", "--dtype", dtype, "--steps", str(STEPS),
                                    "--person", f"{WORK}/prepared/person.png", "--mask", f"{WORK}/prepared/mask.png",
                                    "--upper", f"{WORK}/prepared/garment.png", "--cloth-type", "upper", "--out", out_png]
     wall, rss, text = timed(cmd, env, f"{WORK}/log/{name}.log")
@@ -232,6 +234,23 @@ def section_warmup():
         cold = int(re.search(r"cold \(run 1\): .*total (\d+) ms", text).group(1))
         warm = int(re.search(r"warm \(median of runs 2-5\): .*total (\d+) ms", text).group(1))
         print(f"| {model} | {cold} | {warm} | {cold / warm:.1f} |")
+
+
+def section_dtype():
+    ship = shipped_env()
+    results = {d: [] for d in ("float32", "bfloat16")}
+    for r in range(ROUNDS):
+        for d in results:
+            results[d].append(java_tryon(f"dtype-{d}-{r}", ship, f"{WORK}/out/dtype-{d}.png", d))
+    f32 = med([x[0] for x in results["float32"]])
+    print(f"\n## dtype: {MODEL}, {STEPS} steps, whole process as shipped; medians of {ROUNDS}\n")
+    print("| dtype | wall s | try-on s | peak RSS MiB | wall / float32 |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for d, xs in results.items():
+        wall = med([x[0] for x in xs])
+        print(f"| {d} | {wall:.2f} | {med([x[2] for x in xs]):.2f} | {med([x[1] for x in xs]):.0f} | {wall / f32:.2f} |")
+    worst, mean = same_pixels(f"{WORK}/out/dtype-float32.png", f"{WORK}/out/dtype-bfloat16.png")
+    print(f"\nbfloat16 against float32: max |diff| {worst}, mean {mean:.2f} levels")
 
 
 def main():

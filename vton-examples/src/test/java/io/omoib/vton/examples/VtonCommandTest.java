@@ -101,7 +101,7 @@ class VtonCommandTest {
         Run run = vton("tryon", "--steps", "2", "--runs", "3", "--dtype", "float32", "--out", dir.resolve("r.jpg").toString());
 
         assertThat(run.code()).as(run.err()).isZero();
-        assertThat(run.out().lines()).hasSize(3);
+        assertThat(run.out().lines()).hasSize(4).last().asString().startsWith("allocator: ");
         assertThat(run.out()).containsPattern("cpu-float32, \\d+ threads?, 2 steps, cold \\(run 1\\): prepare \\d+ ms, .*total \\d+ ms")
                 .containsPattern("2 steps, warm \\(median of runs 2-3\\): prepare \\d+ ms, .*total \\d+ ms");
         assertThat(run.errLines()).filteredOn(line -> line.contains(", run ")).hasSize(3);

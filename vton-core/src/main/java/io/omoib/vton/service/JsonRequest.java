@@ -8,7 +8,6 @@ import io.omoib.vton.pipeline.InvalidParameterException.Parameter;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
 import io.omoib.vton.preprocess.Input;
-import io.omoib.vton.service.TryOnRequest;
 import io.omoib.vton.source.ImageSource;
 import io.omoib.vton.source.ImageSourceException;
 import io.omoib.vton.source.ImageSources;
@@ -21,12 +20,16 @@ import java.util.Map;
  * The seed's JSON request, checked field by field: the body of {@code POST /invocations} and of a
  * queue message. All fields are strings as the seed sends them ({@code cloth_type}, {@code userId},
  * {@code timestamp}, {@code person_image_url} ...), plus optional sampling fields
- * ({@code num_inference_steps}, {@code guidance_scale}, {@code eta}, {@code seed}, as numbers or
- * numeric strings) and base64 images ({@code person_image} ...) in place of URLs. It remembers which
- * field carried each input, so a failure about an {@link Input} or a {@link Parameter}, however late
- * it happens, names its field.
+ * ({@code num_inference_steps}, {@code guidance_scale}, {@code eta}, {@code seed}, as JSON numbers:
+ * {@code "2.5"} in quotes is refused) and images in standard, padded base64 ({@code person_image} ...,
+ * line breaks allowed, any other character refused) in place of URLs. It remembers which field
+ * carried each input, so a failure about an {@link Input} or a {@link Parameter}, however late it
+ * happens, names its field.
  */
 public final class JsonRequest {
+    private static final String USER_ID = "userId";
+    private static final String TIMESTAMP = "timestamp";
+
     /** The JSON fields of the sampling parameters. */
     private static final Map<Parameter, String> PARAMETER_FIELDS = new EnumMap<>(Map.of(
             Parameter.STEPS, "num_inference_steps", Parameter.GUIDANCE, "guidance_scale", Parameter.ETA, "eta",
@@ -54,6 +57,37 @@ public final class JsonRequest {
     /** @return the request field of a sampling parameter, or {@code null} (the size has none) */
     public static String field(Parameter parameter) {
         return PARAMETER_FIELDS.get(parameter);
+    }
+
+    /**
+     * Who a request is for and which of theirs it is, as its body names them: what a failure notice
+     * quotes even when another field of the body is wrong.
+     *
+     * @param userId the body's {@code userId}, or {@code null} when it has none that {@link #parse} would take
+     * @param timestamp the body's {@code timestamp}, or {@code null} likewise
+     */
+    public record Identity(String userId, String timestamp) {
+    }
+
+    /**
+     * Reads only {@code userId} and {@code timestamp}, each as {@link #parse} reads it, from a body that
+     * may be wrong otherwise. Never throws for a bad body.
+     *
+     * @param body a request body
+     * @return its identity; both parts {@code null} when the body is not a strict JSON object
+     */
+    public static Identity identity(byte[] body) {
+        JsonElement document;
+        try {
+            document = StrictJson.parse(body);
+        } catch (RequestFieldException notJson) {
+            return new Identity(null, null);
+        }
+        if (!document.isJsonObject()) {
+            return new Identity(null, null);
+        }
+        JsonObject json = document.getAsJsonObject();
+        return new Identity(text(json.get(USER_ID)), text(json.get(TIMESTAMP)));
     }
 
     /**
@@ -90,8 +124,8 @@ public final class JsonRequest {
         Map<Input, String> fields = new EnumMap<>(Input.class);
         TryOnRequest.Builder b = TryOnRequest.builder()
                 .clothType(clothType)
-                .userId(string(json, "userId", true))
-                .timestamp(string(json, "timestamp", true))
+                .userId(string(json, USER_ID, true))
+                .timestamp(string(json, TIMESTAMP, true))
                 .timeout(timeout);
         for (Input input : Input.values()) {
             if (clothType.needs(input)) {
@@ -133,33 +167,52 @@ public final class JsonRequest {
         if (!value.isJsonPrimitive() || value.getAsJsonPrimitive().isBoolean()) {
             throw new RequestFieldException(field, "the field " + field + " must be a string");
         }
-        String text = value.getAsString();
-        if (text.isBlank()) {
+        String text = text(value);
+        if (text == null) {
             throw new RequestFieldException(field, "the field " + field + " must not be empty");
         }
         return text;
     }
 
-    /** @return a number given as a JSON number or as a numeric string, or {@code null} when absent */
+    /** @return what a string field holds: a JSON string or number as text, or {@code null} when it is anything else or blank */
+    private static String text(JsonElement value) {
+        if (value == null || !value.isJsonPrimitive() || value.getAsJsonPrimitive().isBoolean()) {
+            return null;
+        }
+        String text = value.getAsString();
+        return text.isBlank() ? null : text;
+    }
+
+    /** @return a number given as a JSON number, or {@code null} when absent */
     private static Number number(JsonObject json, Parameter parameter) {
         String field = field(parameter);
         JsonElement value = json.get(field);
         if (value == null || value.isJsonNull()) {
             return null;
         }
-        if (value.isJsonPrimitive()) {
-            JsonPrimitive primitive = value.getAsJsonPrimitive();
-            try {
-                double number = primitive.isNumber() ? primitive.getAsDouble()
-                        : primitive.isString() ? Double.parseDouble(primitive.getAsString().strip()) : Double.NaN;
-                if (Double.isFinite(number)) {
-                    return number;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
+        if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
+            throw new RequestFieldException(field, "the field " + field + " must be a JSON number, such as 2.5, not "
+                    + kind(value) + (value.isJsonPrimitive() && value.getAsJsonPrimitive().isString()
+                    ? "; write it without quotes" : ""));
         }
-        throw new RequestFieldException(field, "the field " + field + " must be a number");
+        double number = value.getAsDouble();
+        if (!Double.isFinite(number)) {
+            // StrictJson reads numbers as doubles: only one beyond a double's range gets here
+            throw new RequestFieldException(field, "the field " + field + " is a number too large to use");
+        }
+        return number;
+    }
+
+    /** @return what a JSON value is, for messages */
+    private static String kind(JsonElement value) {
+        if (value.isJsonObject()) {
+            return "an object";
+        }
+        if (value.isJsonArray()) {
+            return "an array";
+        }
+        JsonPrimitive primitive = value.getAsJsonPrimitive();
+        return primitive.isBoolean() ? "a boolean" : primitive.isString() ? "a string" : "a number";
     }
 
     private static long integer(Number number, Parameter parameter) {
@@ -200,12 +253,61 @@ public final class JsonRequest {
         }
     }
 
+    /**
+     * Strict base64 (RFC 4648, standard alphabet, padded); line breaks, as MIME wraps it, are the only
+     * characters skipped, so a typo cannot silently shorten the image.
+     */
     private static byte[] decodeBase64(String text, String field) {
         String data = text.startsWith("data:") && text.contains(",") ? text.substring(text.indexOf(',') + 1) : text;
-        try {
-            return Base64.getMimeDecoder().decode(data);
-        } catch (IllegalArgumentException e) {
-            throw new RequestFieldException(field, "the field " + field + " is not valid base64: " + e.getMessage());
+        int end = data.length();
+        int padding = 0;
+        for (; end > 0 && (data.charAt(end - 1) == '=' || isLineBreak(data.charAt(end - 1))); end--) {
+            padding += data.charAt(end - 1) == '=' ? 1 : 0;
         }
+        int symbols = 0;
+        for (int i = 0; i < end; i++) {
+            char c = data.charAt(i);
+            if (isLineBreak(c)) {
+                continue;
+            }
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/')) {
+                throw badBase64(field, (c == '=' ? "'=' (padding) before the end" : "the character " + describe(c))
+                        + " at position " + i + " is not base64" + (c == '-' || c == '_'
+                        ? "; send standard base64 (+ and /), not its URL-safe variant" : "; only A-Z, a-z, 0-9, + and / are"));
+            }
+            symbols++;
+        }
+        if (symbols == 0) {
+            throw new RequestFieldException(field, "the field " + field + " holds no image data; send the image's bytes "
+                    + "in base64");
+        }
+        if (padding > 2 || (symbols + padding) % 4 != 0) {
+            throw badBase64(field, "it has " + symbols + " characters and " + padding + " '=', which must add up to a "
+                    + "multiple of 4 with at most two '='; pad it with '=' as base64 encoders do");
+        }
+        StringBuilder compact = new StringBuilder(symbols + padding);
+        for (int i = 0; i < data.length(); i++) {
+            if (!isLineBreak(data.charAt(i))) {
+                compact.append(data.charAt(i));
+            }
+        }
+        try {
+            return Base64.getDecoder().decode(compact.toString());
+        } catch (IllegalArgumentException e) {
+            throw badBase64(field, "its last group of 4 characters does not decode");
+        }
+    }
+
+    private static boolean isLineBreak(char c) {
+        return c == '\r' || c == '\n';
+    }
+
+    private static RequestFieldException badBase64(String field, String why) {
+        return new RequestFieldException(field, "the field " + field + " is not valid base64: " + why);
+    }
+
+    /** @return a character as a message can show it: quoted when printable ASCII, else its code point */
+    private static String describe(char c) {
+        return c >= 0x20 && c < 0x7f ? "'" + c + "'" : String.format(java.util.Locale.ROOT, "U+%04X", (int) c);
     }
 }

@@ -1,5 +1,6 @@
 package io.omoib.vton.service;
 
+import io.omoib.vton.preprocess.DecodeBudget;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.preprocess.InvalidImageException;
@@ -24,8 +25,12 @@ import java.util.function.BooleanSupplier;
  * the source's or decoder's exception as the cause, so callers can name their own field for it. A
  * decode refused because the process's decode budget is in use is not the input's fault: it is a
  * {@link java.util.concurrent.RejectedExecutionException} ({@code DecodeBudget.Exhausted}), a 503 on
- * the server. Between images the preparation checks whether the request was abandoned (deadline
- * passed, cancelled), so a late request stops reading and decoding.
+ * the server. Every decoded image stays reserved in the codec's budget until the prepared images
+ * replace it ({@link DecodeBudget.Holding}), so the images a request keeps and the decodes of others
+ * never hold more together than the budget; a request whose images cannot fit in it together fails
+ * with an {@link InvalidInputException} naming the image that did not fit. Between images the
+ * preparation checks whether the request was abandoned (deadline passed, cancelled), so a late request
+ * stops reading and decoding.
  */
 public final class RequestPreparer {
     private final ImageCodec codec;
@@ -53,15 +58,17 @@ public final class RequestPreparer {
      * @throws CancellationException if {@code abandoned} became true
      */
     TryOnImages prepare(TryOnRequest request, int width, int height, BooleanSupplier abandoned) throws IOException {
-        Map<Input, RgbImage> images = new EnumMap<>(Input.class);
-        for (Map.Entry<Input, ImageSource> entry : request.sources().entrySet()) {
-            if (abandoned.getAsBoolean()) {
-                throw new CancellationException("try-on " + request.id() + " was abandoned while its images were read");
+        try (DecodeBudget.Holding kept = codec.budget().holding()) {
+            Map<Input, RgbImage> images = new EnumMap<>(Input.class);
+            for (Map.Entry<Input, ImageSource> entry : request.sources().entrySet()) {
+                if (abandoned.getAsBoolean()) {
+                    throw new CancellationException("try-on " + request.id() + " was abandoned while its images were read");
+                }
+                images.put(entry.getKey(), decode(entry.getKey(), entry.getValue(), width, height, kept));
             }
-            images.put(entry.getKey(), decode(entry.getKey(), entry.getValue(), width, height));
+            return TryOnImages.prepare(images.get(Input.PERSON), images.get(Input.MASK), images.get(Input.UPPER),
+                    images.get(Input.LOWER), request.clothType(), width, height);
         }
-        return TryOnImages.prepare(images.get(Input.PERSON), images.get(Input.MASK), images.get(Input.UPPER),
-                images.get(Input.LOWER), request.clothType(), width, height);
     }
 
     /**
@@ -75,8 +82,14 @@ public final class RequestPreparer {
      * @throws io.omoib.vton.preprocess.DecodeBudget.Exhausted if other decodes hold the memory budget
      */
     public RgbImage decode(Input input, ImageSource source, int width, int height) throws IOException {
+        return decode(input, source, width, height, null);
+    }
+
+    /** As {@link #decode(Input, ImageSource, int, int)}, keeping the image's bytes reserved in {@code kept}. */
+    private RgbImage decode(Input input, ImageSource source, int width, int height, DecodeBudget.Holding kept)
+            throws IOException {
         try {
-            return codec.decode(source.read(), source.name(), width, height);
+            return codec.decode(source.read(), source.name(), width, height, kept);
         } catch (ImageSourceException | InvalidImageException e) {
             throw new InvalidInputException(input, e.getMessage(), e);
         }

@@ -8,6 +8,7 @@ import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -17,7 +18,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Parses a request body as strict JSON: UTF-8 only, no comments or single quotes, nothing after the
  * document, no duplicate keys (parsers disagree on which one wins, which smuggles values past
- * checks), and at most {@value #MAX_DEPTH} levels of nesting (no stack exhaustion).
+ * checks), and at most {@value #MAX_DEPTH} levels of nesting (no stack exhaustion). Its messages are
+ * its own and say where the document went wrong (a path such as {@code $.guidance_scale}); the
+ * parser's, which point at its settings and its web pages, are never passed on.
  */
 final class StrictJson {
     static final int MAX_DEPTH = 32;
@@ -37,16 +40,34 @@ final class StrictJson {
         } catch (CharacterCodingException e) {
             throw new RequestFieldException(null, "invalid JSON: the body is not UTF-8");
         }
-        try (JsonReader reader = new JsonReader(new StringReader(text))) {
-            reader.setStrictness(Strictness.STRICT);
-            JsonElement document = read(reader, 0);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new RequestFieldException(null, "invalid JSON: data after the end of the document");
-            }
-            return document;
-        } catch (IOException | IllegalStateException | NumberFormatException e) {
-            throw new RequestFieldException(null, "invalid JSON: " + e.getMessage());
+        if (text.isBlank()) {
+            throw new RequestFieldException(null, "invalid JSON: the body is empty; send the request as a JSON object");
         }
+        JsonReader reader = new JsonReader(new StringReader(text));
+        reader.setStrictness(Strictness.STRICT);
+        JsonElement document;
+        try {
+            document = read(reader, 0);
+        } catch (EOFException e) {
+            throw new RequestFieldException(null, "invalid JSON: the body ends inside the document, at " + where(reader)
+                    + "; send the whole JSON object");
+        } catch (IOException | IllegalStateException | NumberFormatException e) {
+            throw new RequestFieldException(null, "invalid JSON at " + where(reader) + ": only strict JSON is accepted "
+                    + "(no NaN or Infinity, comments, single quotes, or unquoted names and values)");
+        }
+        try {
+            if (reader.peek() == JsonToken.END_DOCUMENT) {
+                return document;
+            }
+        } catch (IOException | IllegalStateException e) {
+            // reported below: anything but white space after the document
+        }
+        throw new RequestFieldException(null, "invalid JSON: data after the end of the document; send one JSON object");
+    }
+
+    /** @return where the reader stopped, as a path such as {@code $.guidance_scale}, shortened for messages */
+    private static String where(JsonReader reader) {
+        return shorten(reader.getPath());
     }
 
     private static JsonElement read(JsonReader reader, int depth) throws IOException {

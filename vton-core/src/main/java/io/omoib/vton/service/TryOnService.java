@@ -54,9 +54,11 @@ import org.slf4j.LoggerFactory;
  * its slot, counters and progress are settled first and its future completes last, so
  * {@link #metrics()} read after the future completed already counts it.
  *
- * <p>Cancelling a future, or its deadline passing, ends the request at once: a request still queued
- * never runs, one inside a run has its result dropped, and a run whose requests have all left is
- * stopped between steps. Others in the same batch are unaffected.
+ * <p>Cancelling a future, or its deadline passing, ends the request at once: a request being prepared
+ * has its I/O thread interrupted (a URL fetch is aborted, a wait for the decode budget ends), so the
+ * thread serves the next request at once; a request still queued never runs, one inside a run has its
+ * result dropped, and a run whose requests have all left is stopped between steps. Others in the same
+ * batch are unaffected.
  *
  * <p>The service does not own the pipelines: close the service, then the pipelines.
  */
@@ -224,7 +226,7 @@ public final class TryOnService implements AutoCloseable {
         long started = System.nanoTime();
         boolean prepared = false;
         try {
-            if (job.isDone()) {
+            if (!job.startPreparing()) {
                 return;
             }
             job.progress(ProgressListener.Stage.PREPARING, 0, 0);
@@ -235,6 +237,8 @@ public final class TryOnService implements AutoCloseable {
         } catch (Throwable e) {
             job.end(null, e);
         } finally {
+            job.stopPreparing();
+            Thread.interrupted(); // an interrupt that ended this job's preparation must not reach the next job
             queue.prepared(prepared ? job : null);
         }
         if (prepared && !job.isDone()) {
@@ -324,6 +328,8 @@ public final class TryOnService implements AutoCloseable {
         private final AtomicBoolean holdsSlot = new AtomicBoolean(true);
         volatile ScheduledFuture<?> deadline;
         volatile Batch batch;
+        /** The I/O thread preparing this request, while it does; guarded by this job's monitor. */
+        private Thread preparingThread;
         /** Written before the job enters the queue, under its lock; read after leaving it. */
         TryOnImages images;
         long prepared;
@@ -355,10 +361,31 @@ public final class TryOnService implements AutoCloseable {
             }
         }
 
+        /** @return false when the request ended before its preparation began; else the current thread prepares it */
+        synchronized boolean startPreparing() {
+            if (isDone()) {
+                return false;
+            }
+            preparingThread = Thread.currentThread();
+            return true;
+        }
+
+        synchronized void stopPreparing() {
+            preparingThread = null;
+        }
+
+        /** Interrupts the thread preparing this request, unless it is the caller (a failure ending its own job). */
+        synchronized void interruptPreparation() {
+            if (preparingThread != null && preparingThread != Thread.currentThread()) {
+                preparingThread.interrupt();
+            }
+        }
+
         /**
-         * Ends the request, once: releases its slot, counts it, leaves the queue, stops a run that no
-         * longer serves anyone, reports {@code DONE}, and only then completes the caller's future;
-         * it leaves the set {@link #close} waits on after that.
+         * Ends the request, once: stops its preparation (interrupting the thread that reads and decodes
+         * its images), releases its slot, counts it, leaves the queue, stops a run that no longer serves
+         * anyone, reports {@code DONE}, and only then completes the caller's future; it leaves the set
+         * {@link #close} waits on after that.
          *
          * @param value the result, when {@code error} is {@code null}
          * @param error why it failed, or {@code null}
@@ -370,6 +397,7 @@ public final class TryOnService implements AutoCloseable {
             if (deadline != null) {
                 deadline.cancel(false);
             }
+            interruptPreparation();
             releaseSlot();
             metrics.ended(error, System.nanoTime() - submitted);
             queue.remove(this);

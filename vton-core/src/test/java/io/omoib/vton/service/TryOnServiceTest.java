@@ -19,6 +19,7 @@ import io.omoib.vton.source.ImageSource;
 import io.omoib.vton.source.ImageSourceException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -311,9 +312,10 @@ class TryOnServiceTest {
 
     @Test
     void concurrentLargeImagesQueueForTheDecodeBudgetOrAreTurnedAwayAndTheServiceStaysHealthy() throws Exception {
-        // 4 megapixels: about 36 MiB to decode, so a 48 MiB budget lets one decode run at a time
+        // 4 megapixels: 36 MB to decode and 12 MB kept until the request is prepared, so an 80 MiB budget
+        // fits one request's four images (72 MB at its last decode) and not two requests' at once
         byte[] large = ImageCodec.defaults().encodePng(RgbImage.filled(2000, 2000, 250, 250, 250));
-        DecodeBudget budget = DecodeBudget.of(48L << 20, Duration.ofMillis(200));
+        DecodeBudget budget = DecodeBudget.of(80L << 20, Duration.ofMillis(200));
         try (TryOnService service = TryOnService.builder().pipeline(toy).ioThreads(4).queueCapacity(64)
                 .codec(ImageCodec.builder().budget(budget).build()).build()) {
             List<CompletableFuture<TryOnResult>> bombs = new ArrayList<>();
@@ -334,10 +336,104 @@ class TryOnServiceTest {
                 }
             }
             assertThat(decoded + refused).isEqualTo(8);
-            assertThat(budget.available()).as("every reservation returned").isEqualTo(48L << 20);
+            assertThat(budget.available()).as("every reservation returned").isEqualTo(80L << 20);
             assertThat(service.isHealthy()).isTrue();
             assertThat(service.submit(request(99).build()).get(60, TimeUnit.SECONDS).image()).isNotNull();
             assertThat(service.metrics().failed()).isEqualTo(refused);
+        }
+    }
+
+    @Test
+    void eachDecodedImageStaysCountedInTheBudgetUntilTheRequestIsPrepared() throws Exception {
+        DecodeBudget budget = DecodeBudget.of(64L << 20, Duration.ofMillis(200));
+        RequestPreparer preparer = new RequestPreparer(ImageCodec.builder().budget(budget).build());
+        long[] freeWhileTheMaskIsRead = new long[1];
+        ImageSource mask = new ImageSource() {
+            @Override
+            public String name() {
+                return "mask";
+            }
+
+            @Override
+            public byte[] read() {
+                freeWhileTheMaskIsRead[0] = budget.available();
+                return MASK;
+            }
+        };
+        RgbImage person = ImageCodec.defaults().decode(PERSON, "person", 384, 512);
+
+        preparer.prepare(request(1).mask(mask).build(), 384, 512);
+
+        long personKiB = ((long) person.width() * person.height() * 3 + 1023) / 1024;
+        assertThat(freeWhileTheMaskIsRead[0]).as("the decoded person, kept while the mask is read, is counted")
+                .isEqualTo((64L << 20) - personKiB * 1024);
+        assertThat(budget.available()).as("all returned once the prepared images replace them").isEqualTo(64L << 20);
+    }
+
+    @Test
+    void aRequestWhoseImagesCannotFitTheBudgetTogetherFailsAtOnceNamingTheImageThatDidNot() throws Exception {
+        // 1200x1300: 14 MB to decode and 4.7 MB kept; a 16 MiB budget fits one decode, not a second beside the first
+        byte[] large = ImageCodec.defaults().encodePng(RgbImage.filled(1200, 1300, 250, 250, 250));
+        DecodeBudget budget = DecodeBudget.of(16L << 20, Duration.ofSeconds(30));
+        try (TryOnService service = TryOnService.builder().pipeline(toy)
+                .codec(ImageCodec.builder().budget(budget).build()).build()) {
+            long started = System.nanoTime();
+
+            Throwable failure = failure(service.submit(request(1).person(ImageSource.of(large, "person.png"))
+                    .mask(ImageSource.of(large, "mask.png")).build()));
+
+            assertThat(failure).isInstanceOfSatisfying(InvalidInputException.class,
+                    e -> assertThat(e.input()).isEqualTo(Input.MASK))
+                    .hasMessageContaining("mask.png").hasMessageContaining("other images keep");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("refused, not left to wait for room that cannot come")
+                    .isLessThan(Duration.ofSeconds(30));
+            assertThat(budget.available()).isEqualTo(16L << 20);
+        }
+    }
+
+    /** A source that says when its read began and then blocks until interrupted. */
+    private static ImageSource stuck(CountDownLatch reading) {
+        return new ImageSource() {
+            @Override
+            public String name() {
+                return "stuck";
+            }
+
+            @Override
+            public byte[] read() throws IOException {
+                reading.countDown();
+                try {
+                    new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                    throw new InterruptedIOException("stuck read interrupted");
+                }
+                throw new AssertionError("a latch nobody opens opened");
+            }
+        };
+    }
+
+    @Test
+    void aCancelledRequestStopsReadingItsImagesAndFreesItsIoThreadAtOnce() throws Exception {
+        CountDownLatch reading = new CountDownLatch(1);
+        try (TryOnService service = TryOnService.builder().pipeline(toy).ioThreads(1).build()) {
+            CompletableFuture<TryOnResult> first = service.submit(request(1).person(stuck(reading)).build());
+            assertThat(reading.await(60, TimeUnit.SECONDS)).isTrue();
+
+            first.cancel(true);
+
+            // the only I/O thread was blocked in the first request's read: the next request needs it
+            assertThat(service.submit(request(2).build()).get(60, TimeUnit.SECONDS).image()).isNotNull();
+        }
+    }
+
+    @Test
+    void aRequestPastItsDeadlineStopsReadingItsImagesAndFreesItsIoThread() throws Exception {
+        try (TryOnService service = TryOnService.builder().pipeline(toy).ioThreads(1).build()) {
+            CompletableFuture<TryOnResult> late = service.submit(request(1).person(stuck(new CountDownLatch(1)))
+                    .timeout(Duration.ofSeconds(1)).build());
+
+            assertThat(failure(late)).isInstanceOf(TimeoutException.class);
+            assertThat(service.submit(request(2).build()).get(60, TimeUnit.SECONDS).image()).isNotNull();
         }
     }
 

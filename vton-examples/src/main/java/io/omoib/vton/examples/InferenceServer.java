@@ -19,7 +19,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -50,7 +49,6 @@ import io.omoib.vton.service.ServiceMetrics;
 import io.omoib.vton.service.TryOnResult;
 import io.omoib.vton.service.TryOnService;
 import io.omoib.vton.source.ImageSources;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -58,6 +56,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -84,7 +83,9 @@ import org.slf4j.LoggerFactory;
  * hands it a {@link TryOnService}, then 200 while the service's workers are alive. Requests are read
  * by event-loop threads that never block: {@code /ping} and {@code /metrics} are answered there as soon
  * as their headers arrive; an invocation's body is collected there (refused with 413 as soon as it
- * passes the limit), parsed and submitted on a handler thread, and answered when its future completes.
+ * passes the limit) in a buffer that grows as its bytes arrive, every byte of it reserved from a budget
+ * all connections share (503 past it; {@code Expect: 100-continue} is answered only once the declared
+ * body is reserved), then parsed and submitted on a handler thread, and answered when its future completes.
  * A connection has {@code readTimeout} to send a complete request (from when it connects or its
  * previous response was sent), at most {@code maxConnections} are open at once (more are closed at
  * once), and 500/502 bodies are generic, with a request id that the log line with the details carries.
@@ -97,6 +98,10 @@ final class InferenceServer implements AutoCloseable {
     private static final long DRAIN_LIMIT = 16L << 20;
     /** Bodies being received at once, all connections together, in multiples of the body limit. */
     private static final int BUFFERED_BODIES = 16;
+    /** A body's first buffer, in bytes; it doubles as bytes arrive, never past what the request declared. */
+    static final int FIRST_BODY_BUFFER = 1024;
+    private static final String BAD_CONTENT_LENGTH = "malformed HTTP request: Content-Length must be one decimal number of "
+            + "bytes, such as 1024 (not a list, a sign, or more than 19 digits)";
     private static final SecureRandom IDS = new SecureRandom();
 
     private final EventLoopGroup acceptor;
@@ -297,8 +302,13 @@ final class InferenceServer implements AutoCloseable {
         private boolean decided;
         private boolean written;
         private boolean closeAfter;
+        /** Whether this request was told {@code 100 Continue}: its body is on its way. */
+        private boolean continued;
         private long discarded;
-        private ByteArrayOutputStream body;
+        /** The body so far: {@code received} bytes at its start; null until the first byte. */
+        private byte[] body;
+        private long received;
+        /** Bytes of {@code bufferedBytes} this connection holds: its buffer, or the body a 100 Continue promised. */
         private long reserved;
 
         @Override
@@ -390,13 +400,16 @@ final class InferenceServer implements AutoCloseable {
             decided = false;
             written = false;
             closeAfter = false;
+            continued = false;
             discarded = 0;
             if (r.decoderResult().isFailure()) {
                 Throwable cause = r.decoderResult().cause();
                 int status = cause instanceof TooLongFrameException
                         ? (String.valueOf(cause.getMessage()).contains("header") ? 431 : 414) : 400;
                 reply(error(status, null, status == 431 ? "the request headers are larger than 8 KB"
-                        : status == 414 ? "the request line is longer than 4 KB" : "malformed HTTP request"), true);
+                        : status == 414 ? "the request line is longer than 4 KB"
+                        : r.headers().getAll(HttpHeaderNames.CONTENT_LENGTH).size() > 1 || declaredLength(r) < 0
+                        ? BAD_CONTENT_LENGTH : "malformed HTTP request"), true);
                 return;
             }
             HttpMethod method = r.method();
@@ -429,24 +442,69 @@ final class InferenceServer implements AutoCloseable {
                         + (contentType == null ? "nothing" : contentType)), false);
                 return;
             }
-            String length = r.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-            long expected = 0;
-            if (length != null) {
-                try {
-                    expected = Long.parseLong(length.strip());
-                } catch (NumberFormatException e) {
-                    reply(error(400, null, "Content-Length is not a number"), true);
-                    return;
-                }
-                if (expected > maxBodyBytes) {
-                    tooLarge();
-                    return;
-                }
+            long declared = declaredLength(r);
+            if (declared < 0) {
+                badRequests.incrementAndGet();
+                reply(error(400, null, BAD_CONTENT_LENGTH), true);
+                return;
             }
-            body = new ByteArrayOutputStream((int) Math.min(Math.max(expected, 256), maxBodyBytes));
+            if (declared > maxBodyBytes) {
+                tooLarge();
+                return;
+            }
+            // nothing is allocated here: the body's buffer grows as its bytes arrive (see room)
             if (HttpUtil.is100ContinueExpected(r)) {
-                ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+                // the client sends the body only when told to: tell it only once the whole body has its place
+                if (!reserve(HttpUtil.isTransferEncodingChunked(r) ? maxBodyBytes : declared)) {
+                    reply(busy(), false);
+                    return;
+                }
+                continued = true;
+                // a full (empty) response: the encoder then takes the final answer as the next message
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                        Unpooled.EMPTY_BUFFER));
             }
+        }
+
+        /** The 503 for a body the shared budget has no room for. */
+        private Reply busy() {
+            return error(503, null, "the server is receiving too many large requests; retry").retryAfter("1");
+        }
+
+        /**
+         * Reserves {@code bytes} more of the budget all connections' bodies share.
+         *
+         * @return false, with nothing reserved, when that would pass the budget
+         */
+        private boolean reserve(long bytes) {
+            if (bufferedBytes.addAndGet(bytes) > maxBufferedBytes) {
+                bufferedBytes.addAndGet(-bytes);
+                return false;
+            }
+            reserved += bytes;
+            return true;
+        }
+
+        /**
+         * Makes room for {@code n} more body bytes: the buffer doubles (from {@code FIRST_BODY_BUFFER}
+         * bytes, never past the declared length), and what it allocates is reserved before it is allocated.
+         *
+         * @return false, with nothing changed, when the budget has no room
+         */
+        private boolean room(int n) {
+            long needed = received + n;
+            int capacity = body == null ? 0 : body.length;
+            if (needed <= capacity) {
+                return true;
+            }
+            long declared = HttpUtil.isTransferEncodingChunked(request) ? 0 : declaredLength(request);
+            long grown = Math.min(Math.max(FIRST_BODY_BUFFER, 2L * capacity), declared > 0 ? declared : maxBodyBytes);
+            grown = Math.max(needed, grown);
+            if (grown > reserved && !reserve(grown - reserved)) {
+                return false;
+            }
+            body = body == null ? new byte[(int) grown] : Arrays.copyOf(body, (int) grown);
+            return true;
         }
 
         private void tooLarge() {
@@ -457,9 +515,17 @@ final class InferenceServer implements AutoCloseable {
         }
 
         private void content(HttpContent content) {
+            if (content.decoderResult().isFailure() || content instanceof LastHttpContent last
+                    && !last.trailingHeaders().isEmpty()) {
+                malformedBody(content.decoderResult().isFailure()
+                        ? "malformed HTTP request: the chunked body is not valid chunked encoding (each chunk size is "
+                                + "a hexadecimal number below 2^31 on its own line, each chunk ends with CRLF)"
+                        : "malformed HTTP request: trailer fields after the last chunk are not accepted; send none");
+                return;
+            }
             ByteBuf bytes = content.content();
             int n = bytes.readableBytes();
-            if (decided || body == null) {
+            if (decided) {
                 // answered already: drop the rest of the body, up to a bound
                 discarded += n;
                 if (discarded > DRAIN_LIMIT) {
@@ -470,21 +536,23 @@ final class InferenceServer implements AutoCloseable {
                     return;
                 }
             } else if (n > 0) {
-                if (body.size() + (long) n > maxBodyBytes) {
+                if (received + n > maxBodyBytes) {
                     tooLarge();
-                } else if (bufferedBytes.addAndGet(n) > maxBufferedBytes) {
-                    bufferedBytes.addAndGet(-n);
+                } else if (!room(n)) {
                     releaseBody();
-                    reply(error(503, null, "the server is receiving too many large requests; retry")
-                            .retryAfter("1"), false);
+                    reply(busy(), false);
                 } else {
-                    reserved += n;
-                    byte[] chunk = new byte[n];
-                    bytes.readBytes(chunk);
-                    body.writeBytes(chunk);
+                    bytes.readBytes(body, (int) received, n);
+                    received += n;
                 }
             }
             if (content instanceof LastHttpContent) {
+                if (!decided && received == 0 && HttpUtil.isTransferEncodingChunked(request)) {
+                    // the decoder reads a chunk size that wraps around to 0 (0x100000000) as the end of the body
+                    malformedBody("malformed HTTP request: the chunked body is empty, or a chunk size wrapped around "
+                            + "to 0; chunk sizes are hexadecimal numbers below 2^31");
+                    return;
+                }
                 ended = true;
                 if (!decided) {
                     disarm();
@@ -495,8 +563,27 @@ final class InferenceServer implements AutoCloseable {
             }
         }
 
+        /**
+         * A body whose framing the decoder could not read, or that hides data in trailer fields (what a
+         * chunk size that wrapped around to zero leaves behind): 400, and the connection closes, since
+         * nothing after it can be told apart from the body.
+         */
+        private void malformedBody(String message) {
+            ended = true; // the decoder reads nothing more on this connection
+            closeAfter = true;
+            releaseBody();
+            if (!decided) {
+                disarm();
+                badRequests.incrementAndGet();
+                reply(error(400, null, message), true);
+            } else if (written) {
+                ctx.close();
+            }
+        }
+
         private void releaseBody() {
             body = null;
+            received = 0;
             if (reserved > 0) {
                 bufferedBytes.addAndGet(-reserved);
                 reserved = 0;
@@ -506,9 +593,11 @@ final class InferenceServer implements AutoCloseable {
         /** Parses and submits on a handler thread: a large JSON body must not hold the event loop. */
         private void invoke() {
             decided = true;
-            byte[] bytes = body.toByteArray();
+            byte[] bytes = body == null ? new byte[0] : body;
+            int length = (int) received;
             long held = reserved;
             body = null;
+            received = 0;
             reserved = 0;
             String id = requestId;
             String accept = request.headers().get(HttpHeaderNames.ACCEPT);
@@ -516,7 +605,7 @@ final class InferenceServer implements AutoCloseable {
             try {
                 handlers.execute(() -> {
                     try {
-                        submit(bytes, held, id, accept);
+                        submit(bytes, length, held, id, accept);
                     } catch (RuntimeException e) {
                         LOG.error("500 request {} POST {}: bug while submitting", id, escape(path), e);
                         answer(serverError(500, "internal error", id));
@@ -528,10 +617,12 @@ final class InferenceServer implements AutoCloseable {
             }
         }
 
-        private void submit(byte[] bytes, long held, String id, String accept) {
+        /** @param bytes the body in its first {@code length} bytes (a chunked body's buffer may be longer) */
+        private void submit(byte[] bytes, int length, long held, String id, String accept) {
             JsonRequest invocation;
             try {
-                invocation = JsonRequest.parse(bytes, sources, defaults, timeout);
+                invocation = JsonRequest.parse(length == bytes.length ? bytes : Arrays.copyOf(bytes, length), sources,
+                        defaults, timeout);
             } catch (RequestFieldException e) {
                 badRequests.incrementAndGet();
                 answer(error(400, e.field(), e.getMessage()));
@@ -651,10 +742,11 @@ final class InferenceServer implements AutoCloseable {
                         escape(path), escape(new String(reply.body(), StandardCharsets.UTF_8)));
             }
             // a client waiting for 100 Continue sends no body: the decoder would wait for it, so close
-            boolean awaitsContinue = !ended && HttpUtil.is100ContinueExpected(request);
-            // a long or chunked body still on its way: drain up to a bound, then close
+            boolean awaitsContinue = !ended && !continued && HttpUtil.is100ContinueExpected(request);
+            // a long, chunked or unreadably framed body still on its way: drain up to a bound, then close
+            long declared = declaredLength(request);
             boolean bodyPending = !ended && !awaitsContinue && (HttpUtil.isTransferEncodingChunked(request)
-                    || HttpUtil.getContentLength(request, 0L) > DRAIN_LIMIT);
+                    || declared < 0 || declared > DRAIN_LIMIT);
             closeAfter |= bodyPending;
             boolean keepAlive = !close && !awaitsContinue && !closeAfter && HttpUtil.isKeepAlive(request)
                     && !stopped.get();
@@ -672,7 +764,7 @@ final class InferenceServer implements AutoCloseable {
             if (!keepAlive) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
-            boolean closing = !keepAlive && !closeAfter;
+            boolean closing = close || !keepAlive && !closeAfter;
             ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
                 written = true;
                 if (!f.isSuccess() || closing || closeAfter && (ended || discarded > DRAIN_LIMIT)) {
@@ -731,6 +823,8 @@ final class InferenceServer implements AutoCloseable {
                 refusedConnections.get());
         gauge(text, "vton_http_slow_clients_closed_total", "connections closed: no complete request within --read-timeout",
                 slowClientsClosed.get());
+        gauge(text, "vton_http_body_buffer_bytes", "bytes reserved for invocation bodies being received, all connections",
+                bufferedBytes.get());
         if (s != null) {
             ServiceMetrics m = s.metrics();
             gauge(text, "vton_queue_depth", "requests accepted and not yet running", m.queued());
@@ -791,6 +885,26 @@ final class InferenceServer implements AutoCloseable {
         json.addProperty("store", Math.round(t.store() / 1e6));
         json.addProperty("total", Math.round(t.total() / 1e6));
         return json;
+    }
+
+    /**
+     * @return the body length a request declares: 0 when it declares none, -1 when its {@code Content-Length}
+     *     is not one plain decimal number that fits a {@code long}
+     */
+    static long declaredLength(HttpRequest r) {
+        String value = r.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+        if (value == null) {
+            return 0;
+        }
+        String digits = value.strip();
+        if (!digits.matches("[0-9]{1,19}")) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException overflow) {
+            return -1;
+        }
     }
 
     /** @return the request target up to its query, as sent (never percent-decoded) */

@@ -2,6 +2,7 @@ package io.omoib.vton.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.gson.JsonObject;
 import io.omoib.vton.pipeline.InvalidParameterException.Parameter;
@@ -10,12 +11,14 @@ import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.service.JsonRequest;
 import io.omoib.vton.service.RequestFieldException;
 import io.omoib.vton.source.ImageSources;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** One {@code /invocations} body ({@link JsonRequest}): which field each failure names. */
 class InvocationTest {
@@ -34,7 +37,11 @@ class InvocationTest {
     }
 
     private static JsonRequest parse(JsonObject json) {
-        return JsonRequest.parse(json.toString().getBytes(StandardCharsets.UTF_8), SOURCES, TryOnParameters.defaults(), Duration.ofSeconds(55));
+        return parse(json.toString());
+    }
+
+    private static JsonRequest parse(String body) {
+        return JsonRequest.parse(body.getBytes(StandardCharsets.UTF_8), SOURCES, TryOnParameters.defaults(), Duration.ofSeconds(55));
     }
 
     @ParameterizedTest
@@ -69,5 +76,56 @@ class InvocationTest {
 
         assertThatThrownBy(() -> parse(json)).isInstanceOfSatisfying(RequestFieldException.class,
                 e -> assertThat(e.field()).isEqualTo("lower_cloth_url")).hasMessageContaining("lower_cloth");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"guidance_scale", "eta", "num_inference_steps", "seed"})
+    void aSamplingValueInQuotesIsA400AskingForAJsonNumber(String field) {
+        JsonObject json = body();
+        json.addProperty(field, "1");
+
+        assertThatThrownBy(() -> parse(json)).isInstanceOfSatisfying(RequestFieldException.class,
+                e -> assertThat(e.field()).isEqualTo(field)).hasMessageContaining("must be a JSON number");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"!!!!", "AAA", "AA=A", "A===", "AAAA!", "AA-_", "QUJD\tRA==", "data:image/png;base64,"})
+    void anImageThatIsNotStrictBase64IsA400NamingItsField(String base64) {
+        JsonObject json = body();
+        json.addProperty("person_image", base64);
+
+        assertThatThrownBy(() -> parse(json)).isInstanceOfSatisfying(RequestFieldException.class,
+                e -> assertThat(e.field()).isEqualTo("person_image"))
+                .hasMessageContaining("person_image").hasMessageContaining("base64");
+    }
+
+    @Test
+    void base64WrappedInLinesGivesTheSameBytes() throws IOException {
+        byte[] image = new byte[200];
+        for (int i = 0; i < image.length; i++) {
+            image[i] = (byte) (i * 7);
+        }
+        JsonObject json = body();
+        json.addProperty("person_image", Base64.getMimeEncoder().encodeToString(image) + "\n");
+
+        assertThat(parse(json).request().source(Input.PERSON).read()).isEqualTo(image);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"guidance_scale\": NaN}", "{\"eta\": Infinity}", "{} trailing", "{} {}", "{\"a\": 1} // c",
+            "{'a': 1}", "{\"a\": ", "", "{\"a\": [1, }"})
+    void invalidJsonIsDescribedInTheProjectsOwnWords(String body) {
+        RequestFieldException e = catchThrowableOfType(RequestFieldException.class, () -> parse(body));
+
+        assertThat(e).as("refused").isNotNull();
+        assertThat(e.field()).isNull();
+        assertThat(e.getMessage()).startsWith("invalid JSON")
+                .doesNotContain("JsonReader", "Strictness", "LENIENT", "github", "http", "Troubleshooting");
+    }
+
+    @Test
+    void aNonFiniteNumberIsPlacedByItsPath() {
+        assertThatThrownBy(() -> parse("{\"guidance_scale\": NaN}")).hasMessageContaining("$.guidance_scale")
+                .hasMessageContaining("NaN");
     }
 }

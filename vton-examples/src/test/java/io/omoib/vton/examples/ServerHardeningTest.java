@@ -26,8 +26,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -40,10 +42,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the server does against hostile clients, over real sockets on 127.0.0.1: slow clients,
- * too many connections, oversized bodies, failures that must not leak details, and log injection.
+ * too many connections, oversized bodies, bodies declared but not sent, {@code Expect: 100-continue},
+ * malformed framing, failures that must not leak details, and log injection.
  */
 class ServerHardeningTest {
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -184,6 +189,46 @@ class ServerHardeningTest {
     @FunctionalInterface
     private interface ThrowingRunnable {
         void run() throws Exception;
+    }
+
+    /** @return a gauge's value on {@code /metrics} now */
+    private long gauge(String name) throws IOException {
+        String metrics = exchange("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Long.parseLong(line.substring(name.length() + 1).strip());
+            }
+        }
+        throw new AssertionError(name + " is not on /metrics: " + metrics);
+    }
+
+    /** Reads {@code /metrics} until the gauge shows {@code expected} (the server reads sockets on its own time), for at most 30 s. */
+    private void awaitGauge(String name, long expected) throws IOException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long value = gauge(name);
+        while (value != expected && System.nanoTime() < until) {
+            value = gauge(name);
+        }
+        assertThat(value).as(name).isEqualTo(expected);
+    }
+
+    private static byte[] invocationHead(long contentLength, String... extraHeaders) {
+        StringBuilder head = new StringBuilder("POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + contentLength + "\r\n");
+        for (String header : extraHeaders) {
+            head.append(header).append("\r\n");
+        }
+        return head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** @return the JSON body of a raw answer */
+    private static JsonObject jsonBody(String answer) {
+        return JsonParser.parseString(answer.substring(answer.indexOf("\r\n\r\n") + 4)).getAsJsonObject();
+    }
+
+    /** @return the bytes the server's shared body budget holds with {@code maxBodyBytes} {@code limit} */
+    private static long bodyBudget(long limit) {
+        return Math.max(limit, Math.min(16 * limit, Runtime.getRuntime().maxMemory() / 4));
     }
 
     @Test
@@ -347,6 +392,155 @@ class ServerHardeningTest {
 
         assertThat(answer).startsWith("HTTP/1.1 413").contains("larger than 1048576 bytes");
         assertThat(sent.get()).as("bytes the client got to send").isLessThan(60L << 20);
+    }
+
+    @Test
+    void headersDeclaringHugeBodiesHoldOnlyWhatTheirBytesNeed() throws Exception {
+        long limit = 1L << 30;
+        start(InferenceServer.builder().maxBodyBytes(limit), TryOnService.builder().pipeline(toy));
+        // more declared bodies than the heap holds: a buffer sized by the declared length would run it out of memory
+        int connections = (int) (Runtime.getRuntime().maxMemory() / limit) + 2;
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < connections; i++) {
+                Socket s = connect();
+                held.add(s);
+                s.getOutputStream().write(invocationHead(limit));
+                s.getOutputStream().write('{');
+            }
+
+            // each holds one first buffer for its one byte, counted in the shared budget
+            awaitGauge("vton_http_body_buffer_bytes", (long) connections * InferenceServer.FIRST_BODY_BUFFER);
+            assertThat(exchange(ping())).startsWith("HTTP/1.1 200");
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        awaitGauge("vton_http_body_buffer_bytes", 0);
+    }
+
+    @Test
+    void bodiesShareABudgetFromTheirFirstByteAndTheOneThatPassesItGets503() throws Exception {
+        int limit = 1 << 20;
+        start(InferenceServer.builder().maxBodyBytes(limit), TryOnService.builder().pipeline(toy));
+        assertThat(bodyBudget(limit)).as("a test JVM with at least 64 MiB of heap").isEqualTo(16L * limit);
+        byte[] almostAll = new byte[limit - 1];
+        Arrays.fill(almostAll, (byte) ' ');
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 16; i++) {
+                Socket s = connect();
+                held.add(s);
+                s.getOutputStream().write(invocationHead(limit));
+                s.getOutputStream().write(almostAll);
+            }
+            // buffers grew with their bytes up to the declared length, never past it: the budget is full
+            awaitGauge("vton_http_body_buffer_bytes", 16L * limit);
+
+            try (Socket late = connect()) {
+                late.getOutputStream().write(invocationHead(limit));
+                late.getOutputStream().write('{');
+                String answer = readAnswer(late.getInputStream());
+
+                assertThat(answer).startsWith("HTTP/1.1 503").contains("too many large requests");
+                assertThat(answer.toLowerCase(Locale.ROOT)).contains("retry-after: 1");
+            }
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        awaitGauge("vton_http_body_buffer_bytes", 0);
+    }
+
+    @Test
+    void expectContinueGetsContinueThenTheAnswerOnTheSameConnection() throws Exception {
+        start(InferenceServer.builder(), TryOnService.builder().pipeline(toy));
+        byte[] body = seedRequest(2).getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = connect()) {
+            socket.setSoTimeout(120_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+
+            out.write(invocationHead(body.length, "Expect: 100-continue"));
+            assertThat(readAnswer(in)).startsWith("HTTP/1.1 100 Continue");
+            out.write(body);
+            String answer = readAnswer(in);
+
+            assertThat(answer).startsWith("HTTP/1.1 200");
+            assertThat(jsonBody(answer).get("image").getAsString()).isNotEmpty();
+            out.write("GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(readAnswer(in)).as("the connection serves the next request").startsWith("HTTP/1.1 200");
+        }
+    }
+
+    @Test
+    void expectContinueIsAnsweredOnlyOnceTheWholeBodyHasItsPlaceInTheBudget() throws Exception {
+        int limit = 1 << 20;
+        start(InferenceServer.builder().maxBodyBytes(limit), TryOnService.builder().pipeline(toy));
+        assertThat(bodyBudget(limit)).as("a test JVM with at least 64 MiB of heap").isEqualTo(16L * limit);
+        List<Socket> promised = new ArrayList<>();
+        try {
+            for (int i = 0; i < 16; i++) {
+                Socket s = connect();
+                promised.add(s);
+                s.getOutputStream().write(invocationHead(limit, "Expect: 100-continue"));
+                assertThat(readAnswer(s.getInputStream())).as("connection %d", i).startsWith("HTTP/1.1 100 Continue");
+            }
+            // each 100 Continue was written after its body's reservation: the budget is full, no byte has come
+            assertThat(gauge("vton_http_body_buffer_bytes")).isEqualTo(16L * limit);
+
+            try (Socket refused = connect()) {
+                refused.getOutputStream().write(invocationHead(limit, "Expect: 100-continue"));
+                assertThat(readAnswer(refused.getInputStream())).startsWith("HTTP/1.1 503");
+                assertThat(closedByServer(refused)).as("no body is coming: the connection closes").isTrue();
+            }
+
+            // a promised body is read in full and answered: a 400 naming the field that is wrong
+            String prefix = "{\"cloth_type\": \"hat\", \"pad\": \"";
+            String padded = prefix + " ".repeat(limit - prefix.length() - 2) + "\"}";
+            Socket first = promised.get(0);
+            first.getOutputStream().write(padded.getBytes(StandardCharsets.US_ASCII));
+            String answer = readAnswer(first.getInputStream());
+            assertThat(answer).startsWith("HTTP/1.1 400");
+            assertThat(jsonBody(answer).get("field").getAsString()).isEqualTo("cloth_type");
+        } finally {
+            for (Socket s : promised) {
+                s.close();
+            }
+        }
+        awaitGauge("vton_http_body_buffer_bytes", 0);
+    }
+
+    @Test
+    void aContentLengthThatIsNotOnePlainNumberGets400WithAJsonBody() throws Exception {
+        start(InferenceServer.builder(), TryOnService.builder().pipeline(toy));
+        for (String length : List.of("4, 4", "18446744073709551616000", "-1", "0x10")) {
+            String answer = exchange("POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + length + "\r\nConnection: close\r\n\r\n");
+
+            assertThat(answer).as(length).startsWith("HTTP/1.1 400");
+            assertThat(jsonBody(answer).get("error").getAsString()).as(length).contains("Content-Length");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"100000000\r\n{\"cloth_type\": \"upper\"}\r\n0\r\n\r\n", "100000000\r\n\r\n"})
+    void aChunkSizeThatOverflowsGets400AndTheConnectionCloses(String chunks) throws Exception {
+        start(InferenceServer.builder(), TryOnService.builder().pipeline(toy));
+        try (Socket socket = connect()) {
+            // 0x100000000 wraps around to 0 in a 32-bit size: read as the last chunk, the data would follow as
+            // trailers, or as the next request
+            socket.getOutputStream().write(("POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks)
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = readAnswer(socket.getInputStream());
+
+            assertThat(answer).startsWith("HTTP/1.1 400");
+            assertThat(jsonBody(answer).get("error").getAsString()).contains("chunk").doesNotContain("JSON");
+            assertThat(closedByServer(socket)).as("nothing after it can be framed: the connection closes").isTrue();
+        }
     }
 
     /** The bundled toy model with a UNet that throws at timesteps in [400, 600) (vton-core's test resource). */

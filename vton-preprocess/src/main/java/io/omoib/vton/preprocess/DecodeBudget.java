@@ -1,9 +1,11 @@
 package io.omoib.vton.preprocess;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A budget for the memory that image decoders hold at once, shared by every {@link ImageCodec} that
@@ -11,6 +13,11 @@ import java.util.concurrent.TimeUnit;
  * will need, estimated from the image's header, before it reads any pixel, and returns it when done;
  * a decode that cannot get its share within the wait is refused with {@link Exhausted}, so concurrent
  * decompression bombs queue or are turned away instead of running the heap out of memory.
+ *
+ * <p>A decoded image outlives its decode: a request keeps it while it decodes its other images. A
+ * caller that keeps images passes a {@link Holding} to the decode, which then keeps the decoded image's
+ * bytes reserved in it until the holding is closed; a decode that would need more than the budget
+ * together with what its holding keeps is refused as too large, since no wait could make room for it.
  */
 public final class DecodeBudget {
     private static final DecodeBudget SHARED = new DecodeBudget(Runtime.getRuntime().maxMemory() / 4, Duration.ofSeconds(10));
@@ -56,6 +63,11 @@ public final class DecodeBudget {
         return (long) kibibytes.availablePermits() * 1024;
     }
 
+    /** @return an empty holding of this budget, for the decoded images of one request */
+    public Holding holding() {
+        return new Holding();
+    }
+
     /**
      * Reserves memory for one decode.
      *
@@ -66,10 +78,28 @@ public final class DecodeBudget {
      * @throws Exhausted if the budget stayed too full for the whole wait, or the thread was interrupted
      */
     Reservation reserve(long need, String name) {
-        long kib = Math.max(1, (need + 1023) / 1024);
-        if (kib * 1024 > bytes) {
-            throw new InvalidImageException(name, "decoding it needs about " + (need >> 20) + " MiB, more than the "
-                    + (bytes >> 20) + " MiB all decoders may use; send a smaller image");
+        return reserve(need, name, null);
+    }
+
+    /**
+     * Reserves memory for one decode whose caller already keeps {@code holding}'s images.
+     *
+     * @param need bytes the decode will hold
+     * @param name the input, for messages
+     * @param holding what the caller keeps from this budget, or {@code null}
+     * @return the reservation; close it when the decoder's memory is released
+     * @throws InvalidImageException if the decode needs more than the budget less what {@code holding} keeps
+     * @throws Exhausted if the budget stayed too full for the whole wait, or the thread was interrupted
+     */
+    Reservation reserve(long need, String name, Holding holding) {
+        long kib = kibibytesFor(need);
+        long kept = holding == null ? 0 : holding.bytes();
+        if (kib * 1024 > bytes - kept) {
+            throw new InvalidImageException(name, "decoding it needs about " + (need >> 20) + " MiB, " + (kept == 0
+                    ? "more than the " + (bytes >> 20) + " MiB all decoders may use; send a smaller image"
+                    : "and the request's other images keep " + String.format(Locale.ROOT, "%.1f", kept / 1048576.0)
+                    + " MiB: more together than the "
+                    + (bytes >> 20) + " MiB all decoders may use; send smaller images"));
         }
         try {
             if (!kibibytes.tryAcquire((int) kib, wait.toNanos(), TimeUnit.NANOSECONDS)) {
@@ -81,13 +111,75 @@ public final class DecodeBudget {
             Thread.currentThread().interrupt();
             throw new Exhausted(name + ": interrupted while waiting to decode");
         }
-        return () -> kibibytes.release((int) kib);
+        return new Reservation((int) kib);
     }
 
-    /** Memory held for one decode; closing returns it. */
-    interface Reservation extends AutoCloseable {
+    private static long kibibytesFor(long bytes) {
+        return Math.max(1, (bytes + 1023) / 1024);
+    }
+
+    /** Memory held for one decode, used by one thread; closing returns what it still holds. */
+    final class Reservation implements AutoCloseable {
+        private int kib;
+
+        private Reservation(int kib) {
+            this.kib = kib;
+        }
+
+        /**
+         * Moves part of this reservation into a holding, where it stays after this reservation closes.
+         *
+         * @param keep bytes the decoded image keeps
+         * @param holding where they stay reserved
+         */
+        void keep(long keep, Holding holding) {
+            int moved = (int) Math.min(kib, kibibytesFor(keep));
+            kib -= moved;
+            holding.add(moved);
+        }
+
         @Override
-        void close();
+        public void close() {
+            if (kib > 0) {
+                kibibytes.release(kib);
+                kib = 0;
+            }
+        }
+    }
+
+    /**
+     * The decoded images one request keeps while it is prepared, reserved from the budget until
+     * {@link #close()}: each decode given the holding adds its image's bytes. Thread-safe; closing
+     * more than once returns the memory once.
+     */
+    public final class Holding implements AutoCloseable {
+        private final AtomicLong kib = new AtomicLong();
+
+        private Holding() {
+        }
+
+        /** @return the bytes this holding keeps reserved now */
+        public long bytes() {
+            return kib.get() * 1024;
+        }
+
+        /** @return the budget this holding reserves from */
+        DecodeBudget budget() {
+            return DecodeBudget.this;
+        }
+
+        private void add(int moved) {
+            kib.addAndGet(moved);
+        }
+
+        /** Returns everything kept to the budget; the images themselves are the caller's to drop. */
+        @Override
+        public void close() {
+            long held = kib.getAndSet(0);
+            if (held > 0) {
+                kibibytes.release((int) held);
+            }
+        }
     }
 
     /**

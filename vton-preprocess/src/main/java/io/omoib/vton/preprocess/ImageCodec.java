@@ -157,8 +157,27 @@ public final class ImageCodec {
      * @throws DecodeBudget.Exhausted if the decode budget stayed too full to decode it now
      */
     public RgbImage decode(byte[] bytes, String name, int width, int height) {
+        return decode(bytes, name, width, height, null);
+    }
+
+    /**
+     * As {@link #decode(byte[], String, int, int)}, for a caller that keeps the image while it decodes
+     * others: the image's bytes (3 a pixel) stay reserved in {@code holding} after the decode returns,
+     * and a decode that would need more than the budget together with what {@code holding} keeps is
+     * refused at once.
+     *
+     * @param holding a holding of this codec's {@link #budget()}, or {@code null} to keep nothing reserved
+     * @throws InvalidImageException if the bytes are not a decodable image within the limits, or the
+     *     budget cannot fit this decode beside the images {@code holding} keeps
+     * @throws DecodeBudget.Exhausted if the decode budget stayed too full to decode it now
+     */
+    public RgbImage decode(byte[] bytes, String name, int width, int height, DecodeBudget.Holding holding) {
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(name, "name");
+        if (holding != null && holding.budget() != budget) {
+            throw new IllegalArgumentException("the holding belongs to another DecodeBudget; take it from this codec's "
+                    + "budget().holding()");
+        }
         if (bytes.length > maxEncodedBytes) {
             throw tooManyBytes(name, bytes.length);
         }
@@ -174,7 +193,7 @@ public final class ImageCodec {
             }
             format = FORMATS.get(formatKey(reader.getOriginatingProvider()));
             try {
-                return readFirstImage(reader, in, name, format, bytes, Math.max(width, height));
+                return readFirstImage(reader, in, name, format, bytes, Math.max(width, height), holding);
             } finally {
                 reader.dispose();
             }
@@ -194,9 +213,10 @@ public final class ImageCodec {
      * errors.
      *
      * @param target the longer side the image will be resized to, or 0 to decode in full
+     * @param holding where the result's bytes stay reserved, or {@code null}
      */
     private RgbImage readFirstImage(ImageReader reader, ImageInputStream in, String name, String format,
-            byte[] bytes, int target) throws IOException {
+            byte[] bytes, int target, DecodeBudget.Holding holding) throws IOException {
         if (format.equals("WebP")) {
             checkRiffLength(bytes, name);
         }
@@ -219,7 +239,8 @@ public final class ImageCodec {
         int step = target > 0 ? Math.max(1, Math.min(width, height) / (2 * target)) : 1;
         int readWidth = (width + step - 1) / step;
         int readHeight = (height + step - 1) / step;
-        try (DecodeBudget.Reservation reserved = budget.reserve(decodeBytes(reader, (long) readWidth * readHeight), name)) {
+        try (DecodeBudget.Reservation reserved = budget.reserve(decodeBytes(reader, (long) readWidth * readHeight), name,
+                holding)) {
             ImageReadParam param = storedSamplesParam(reader, format, readWidth, readHeight);
             if (step > 1) {
                 param.setSourceSubsampling(step, step, 0, 0);
@@ -231,7 +252,11 @@ public final class ImageCodec {
             }
             RgbImage rgb = RgbImage.wrap(image.getWidth(), image.getHeight(), packedRgbOf(image));
             boolean mayHaveExif = !format.equals("BMP") && !format.equals("GIF");
-            return mayHaveExif ? ExifOrientation.apply(ExifOrientation.read(bytes), rgb) : rgb;
+            RgbImage result = mayHaveExif ? ExifOrientation.apply(ExifOrientation.read(bytes), rgb) : rgb;
+            if (holding != null) {
+                reserved.keep((long) result.width() * result.height() * 3, holding);
+            }
+            return result;
         }
     }
 

@@ -74,6 +74,52 @@ class DecodeBudgetTest {
     }
 
     @Test
+    void aHoldingKeepsEachDecodedImageReservedUntilItCloses() {
+        DecodeBudget budget = DecodeBudget.of(4 << 20, Duration.ZERO);
+        ImageCodec codec = ImageCodec.builder().budget(budget).build();
+        byte[] png = ImageCodec.defaults().encodePng(RgbImage.filled(300, 300, 1, 2, 3));
+        long image = (300L * 300 * 3 + 1023) / 1024 * 1024;
+
+        try (DecodeBudget.Holding kept = budget.holding()) {
+            codec.decode(png, "person", 0, 0, kept);
+            codec.decode(png, "mask", 0, 0, kept);
+
+            assertThat(kept.bytes()).isEqualTo(2 * image);
+            assertThat(budget.available()).isEqualTo((4 << 20) - 2 * image);
+        }
+        assertThat(budget.available()).as("closing the holding returns it all").isEqualTo(4 << 20);
+    }
+
+    @Test
+    void aDecodeThatCannotFitBesideWhatItsHoldingKeepsIsRefusedAsTooLarge() throws IOException {
+        // a wait far longer than the test: refusing must not depend on waiting
+        DecodeBudget budget = DecodeBudget.of(3 << 20, Duration.ofSeconds(30));
+        ImageCodec codec = ImageCodec.builder().budget(budget).build();
+        byte[] png = sixteenBitRgbaPng(400, 400);   // 2.1 MiB to decode, 0.46 MiB kept: the third cannot fit
+
+        try (DecodeBudget.Holding kept = budget.holding()) {
+            codec.decode(png, "person image", 0, 0, kept);
+            codec.decode(png, "mask image", 0, 0, kept);
+
+            assertThatThrownBy(() -> codec.decode(png, "garment", 0, 0, kept))
+                    .isInstanceOf(InvalidImageException.class)
+                    .hasMessageContaining("garment").hasMessageContaining("other images keep 0.9 MiB");
+        }
+        assertThat(budget.available()).isEqualTo(3 << 20);
+    }
+
+    @Test
+    void aHoldingOfAnotherBudgetIsRefused() {
+        ImageCodec codec = ImageCodec.builder().budget(DecodeBudget.of(4 << 20, Duration.ZERO)).build();
+        byte[] png = ImageCodec.defaults().encodePng(RgbImage.filled(10, 10, 1, 2, 3));
+
+        try (DecodeBudget.Holding foreign = DecodeBudget.of(4 << 20, Duration.ZERO).holding()) {
+            assertThatThrownBy(() -> codec.decode(png, "person", 0, 0, foreign))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("budget().holding()");
+        }
+    }
+
+    @Test
     void anImageAtLeastTwiceTheTargetOnItsShorterSideIsReadAtAFraction() throws IOException {
         ImageCodec codec = ImageCodec.defaults();
         RgbImage big = RgbImage.filled(2200, 3000, 200, 100, 50);

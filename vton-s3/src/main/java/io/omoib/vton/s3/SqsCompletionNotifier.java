@@ -62,13 +62,14 @@ public final class SqsCompletionNotifier implements CompletionNotifier {
     }
 
     /**
-     * @param userId the request's user id, or {@code null} when the request could not be read
+     * @param userId the request's user id, or {@code null} when its body has none
+     *     ({@link io.omoib.vton.service.JsonRequest#identity})
      * @param timestamp the request's timestamp, or {@code null} likewise
      * @param requestId the id of the request (a queue worker: the SQS message id)
      * @param field the request field at fault, or {@code null}
      * @param error what is wrong and what to do
      * @return {@code {"userId", "initial_timestamp", "status": "failed", "error", "field", "request_id"}},
-     *     without the members that are {@code null}
+     *     without the members that are {@code null}; the first two in the order {@link #message} has them
      */
     public static String failureMessage(String userId, String timestamp, String requestId, String field, String error) {
         JsonObject body = new JsonObject();
@@ -90,7 +91,7 @@ public final class SqsCompletionNotifier implements CompletionNotifier {
     /**
      * Sends a failure notice: the request will not be retried.
      *
-     * @param userId the request's user id, or {@code null} when the request could not be read
+     * @param userId the request's user id, or {@code null} when its body has none
      * @param timestamp the request's timestamp, or {@code null} likewise
      * @param requestId the request's id
      * @param field the request field at fault, or {@code null}

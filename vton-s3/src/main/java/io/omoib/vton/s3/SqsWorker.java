@@ -335,13 +335,17 @@ public final class SqsWorker implements AutoCloseable {
         }
     }
 
-    /** Bad input: a failure notice, then the message goes. */
+    /**
+     * Bad input: a failure notice, then the message goes. The notice names the user and timestamp
+     * whenever the body has them, even when another field stopped it from becoming a request.
+     */
     private void reject(Job job, Throwable cause) throws IOException {
         String field = field(job, cause);
         if (failures != null) {
             TryOnRequest request = job.request;
-            failures.notifyFailure(request == null ? null : request.userId(), request == null ? null : request.timestamp(),
-                    job.id, field, cause.getMessage());
+            JsonRequest.Identity who = request != null ? new JsonRequest.Identity(request.userId(), request.timestamp())
+                    : JsonRequest.identity(job.message.body().getBytes(StandardCharsets.UTF_8));
+            failures.notifyFailure(who.userId(), who.timestamp(), job.id, field, cause.getMessage());
         }
         delete(job);
         rejected.incrementAndGet();

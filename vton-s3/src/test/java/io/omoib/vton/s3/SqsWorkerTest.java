@@ -200,6 +200,38 @@ class SqsWorkerTest {
     }
 
     @Test
+    void aFailureNoticeNamesTheUserAndTimestampWheneverTheMessageHasThem() throws Exception {
+        Queues queues = Queues.create(0);
+        JsonObject hat = job("u7", "700");
+        hat.addProperty("cloth_type", "hat");
+        JsonObject fromResults = job("u8", "800");
+        fromResults.addProperty("person_image_url", "s3://results/users/u1/vton_result/100/result.jpg");
+        JsonObject oddUser = job("replaced", "900");
+        oddUser.add("userId", JsonParser.parseString("{\"id\": 9}"));
+        for (JsonObject body : List.of(hat, fromResults, oddUser)) {
+            sqs.sendMessage(b -> b.queueUrl(queues.requests()).messageBody(body.toString()));
+        }
+        try (TryOnService service = service(queues); SqsWorker worker = worker(queues, service, s3Sources()).start()) {
+            List<JsonObject> notices = notices(queues, 3);
+
+            assertThat(notices).hasSize(3).allSatisfy(n -> assertThat(n.has("initial_timestamp")).as(n.toString()).isTrue());
+            Map<String, JsonObject> byTimestamp = new HashMap<>();
+            notices.forEach(n -> byTimestamp.put(n.get("initial_timestamp").getAsString(), n));
+            assertThat(byTimestamp).containsOnlyKeys("700", "800", "900");
+            assertThat(byTimestamp.get("700").get("userId").getAsString()).isEqualTo("u7");
+            assertThat(byTimestamp.get("700").get("field").getAsString()).isEqualTo("cloth_type");
+            assertThat(byTimestamp.get("800").get("userId").getAsString()).isEqualTo("u8");
+            assertThat(byTimestamp.get("800").get("field").getAsString()).isEqualTo("person_image_url");
+            assertThat(byTimestamp.get("900").has("userId")).as("a userId that is not a string is not quoted").isFalse();
+            assertThat(byTimestamp.get("900").get("field").getAsString()).isEqualTo("userId");
+            // the success notice's order: userId, initial_timestamp, then what is particular to a failure
+            assertThat(new ArrayList<>(byTimestamp.get("700").keySet())).startsWith("userId", "initial_timestamp", "status");
+            worker.close(Duration.ofSeconds(30));
+            assertThat(worker.metrics().rejected()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void aTransientFailureIsRedeliveredUntilTheRedrivePolicyDeadLettersIt() throws Exception {
         Queues queues = Queues.create(2);
         // an input host that refuses connections: a socket bound but not listening

@@ -547,12 +547,6 @@ final class InferenceServer implements AutoCloseable {
                 }
             }
             if (content instanceof LastHttpContent) {
-                if (!decided && received == 0 && HttpUtil.isTransferEncodingChunked(request)) {
-                    // the decoder reads a chunk size that wraps around to 0 (0x100000000) as the end of the body
-                    malformedBody("malformed HTTP request: the chunked body is empty, or a chunk size wrapped around "
-                            + "to 0; chunk sizes are hexadecimal numbers below 2^31");
-                    return;
-                }
                 ended = true;
                 if (!decided) {
                     disarm();
@@ -565,7 +559,7 @@ final class InferenceServer implements AutoCloseable {
 
         /**
          * A body whose framing the decoder could not read, or that hides data in trailer fields (what a
-         * chunk size that wrapped around to zero leaves behind): 400, and the connection closes, since
+         * smuggled request would leave behind): 400, and the connection closes, since
          * nothing after it can be told apart from the body.
          */
         private void malformedBody(String message) {

@@ -58,17 +58,51 @@ public final class RequestPreparer {
      * @throws CancellationException if {@code abandoned} became true
      */
     TryOnImages prepare(TryOnRequest request, int width, int height, BooleanSupplier abandoned) throws IOException {
-        try (DecodeBudget.Holding kept = codec.budget().holding()) {
-            Map<Input, RgbImage> images = new EnumMap<>(Input.class);
+        try (DecodeBudget.Holding kept = holding()) {
+            Map<Input, byte[]> encoded = new EnumMap<>(Input.class);
             for (Map.Entry<Input, ImageSource> entry : request.sources().entrySet()) {
                 if (abandoned.getAsBoolean()) {
                     throw new CancellationException("try-on " + request.id() + " was abandoned while its images were read");
                 }
-                images.put(entry.getKey(), decode(entry.getKey(), entry.getValue(), width, height, kept));
+                try {
+                    encoded.put(entry.getKey(), entry.getValue().read());
+                } catch (ImageSourceException e) {
+                    throw new InvalidInputException(entry.getKey(), e.getMessage(), e);
+                }
             }
-            return TryOnImages.prepare(images.get(Input.PERSON), images.get(Input.MASK), images.get(Input.UPPER),
-                    images.get(Input.LOWER), request.clothType(), width, height);
+            return prepare(request, encoded, width, height, kept, abandoned);
         }
+    }
+
+    /** @return an empty holding of the codec's decode budget, for one request's images */
+    DecodeBudget.Holding holding() {
+        return codec.budget().holding();
+    }
+
+    /**
+     * Decodes a request's images, already read, and prepares them; each decoded image stays reserved in
+     * {@code kept} until the caller closes it.
+     *
+     * @param encoded each input's encoded image
+     * @throws InvalidInputException if an image cannot be decoded, or the images do not fit together
+     * @throws CancellationException if {@code abandoned} became true between images
+     */
+    TryOnImages prepare(TryOnRequest request, Map<Input, byte[]> encoded, int width, int height,
+                        DecodeBudget.Holding kept, BooleanSupplier abandoned) {
+        Map<Input, RgbImage> images = new EnumMap<>(Input.class);
+        for (Map.Entry<Input, byte[]> entry : encoded.entrySet()) {
+            if (abandoned.getAsBoolean()) {
+                throw new CancellationException("try-on " + request.id() + " was abandoned while its images were decoded");
+            }
+            Input input = entry.getKey();
+            try {
+                images.put(input, codec.decode(entry.getValue(), request.sources().get(input).name(), width, height, kept));
+            } catch (InvalidImageException e) {
+                throw new InvalidInputException(input, e.getMessage(), e);
+            }
+        }
+        return TryOnImages.prepare(images.get(Input.PERSON), images.get(Input.MASK), images.get(Input.UPPER),
+                images.get(Input.LOWER), request.clothType(), width, height);
     }
 
     /**
@@ -82,14 +116,8 @@ public final class RequestPreparer {
      * @throws io.omoib.vton.preprocess.DecodeBudget.Exhausted if other decodes hold the memory budget
      */
     public RgbImage decode(Input input, ImageSource source, int width, int height) throws IOException {
-        return decode(input, source, width, height, null);
-    }
-
-    /** As {@link #decode(Input, ImageSource, int, int)}, keeping the image's bytes reserved in {@code kept}. */
-    private RgbImage decode(Input input, ImageSource source, int width, int height, DecodeBudget.Holding kept)
-            throws IOException {
         try {
-            return codec.decode(source.read(), source.name(), width, height, kept);
+            return codec.decode(source.read(), source.name(), width, height);
         } catch (ImageSourceException | InvalidImageException e) {
             throw new InvalidInputException(input, e.getMessage(), e);
         }

@@ -9,20 +9,29 @@ import io.omoib.vton.pipeline.PipelineInput;
 import io.omoib.vton.pipeline.PipelineOutput;
 import io.omoib.vton.pipeline.RunTimings;
 import io.omoib.vton.pipeline.TryOnParameters;
+import io.omoib.vton.preprocess.DecodeBudget;
 import io.omoib.vton.preprocess.ImageCodec;
+import io.omoib.vton.preprocess.Input;
+import io.omoib.vton.preprocess.InvalidImageException;
 import io.omoib.vton.preprocess.InvalidInputException;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
+import io.omoib.vton.source.ImageSource;
+import io.omoib.vton.source.ImageSourceException;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -43,8 +52,12 @@ import org.slf4j.LoggerFactory;
  * sink and completion notice.
  *
  * <p>Flow: {@link #submit} takes a slot in the queue (or throws {@link QueueFullException}) and returns
- * at once. A small I/O pool reads, decodes and prepares the images ({@link RequestPreparer}), so the
- * workers never wait on I/O. A worker takes batches from the {@link BatchQueue}: the oldest prepared
+ * at once. The images of a request are read at once, each on its own: bytes and files right away,
+ * URLs and object-store keys on fetch threads, at most {@code fetchesPerOrigin} of one origin at a
+ * time (so a slow host holds back only its own requests). Once all are in, a small I/O pool decodes
+ * and prepares them ({@link RequestPreparer}); neither the I/O pool nor the workers ever wait on the
+ * network. Every encoded and decoded image a request keeps is reserved in the codec's decode budget
+ * until its prepared images replace them. A worker takes batches from the {@link BatchQueue}: the oldest prepared
  * request and, for up to {@code maxWait} while other requests are still being prepared, up to
  * {@code maxBatch - 1} more that can share its run (same size, steps, guidance and eta); each keeps its
  * own seed, so a result is the same alone or batched. The I/O pool then stores the result (when there
@@ -54,9 +67,9 @@ import org.slf4j.LoggerFactory;
  * its slot, counters and progress are settled first and its future completes last, so
  * {@link #metrics()} read after the future completed already counts it.
  *
- * <p>Cancelling a future, or its deadline passing, ends the request at once: a request being prepared
- * has its I/O thread interrupted (a URL fetch is aborted, a wait for the decode budget ends), so the
- * thread serves the next request at once; a request still queued never runs, one inside a run has its
+ * <p>Cancelling a future, or its deadline passing, ends the request at once: its reads still running are
+ * interrupted (a URL fetch is aborted) and those waiting never start, a decode in progress has its I/O
+ * thread interrupted (a wait for the decode budget ends), so every thread serves the next request at once; a request still queued never runs, one inside a run has its
  * result dropped, and a run whose requests have all left is stopped between steps. Others in the same
  * batch are unaffected.
  *
@@ -73,6 +86,7 @@ public final class TryOnService implements AutoCloseable {
     private final ResultSink sink;
     private final CompletionNotifier notifier;
     private final ExecutorService io;
+    private final FetchLanes fetches;
     private final ScheduledExecutorService timer;
     private final List<Worker> workers = new ArrayList<>();
     private final Semaphore slots;
@@ -94,6 +108,7 @@ public final class TryOnService implements AutoCloseable {
         this.queue = new BatchQueue<>(b.maxBatch, b.maxWait.toNanos(), TimeUnit.NANOSECONDS, Job::batchesWith,
                 job -> !job.isDone());
         this.io = Executors.newFixedThreadPool(b.ioThreads, daemonThreads("vton-io-"));
+        this.fetches = new FetchLanes(b.fetchThreads, b.fetchesPerOrigin, daemonThreads("vton-fetch-"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemonThreads("vton-deadlines-"));
         for (int i = 0; i < b.pipelines.size(); i++) {
             Worker worker = new Worker(b.pipelines.get(i), "vton-worker-" + i);
@@ -149,7 +164,7 @@ public final class TryOnService implements AutoCloseable {
                         "try-on " + request.id() + " did not finish within " + timeout.toMillis() + " ms")),
                         timeout.toNanos(), TimeUnit.NANOSECONDS);
             }
-            io.execute(() -> prepare(job));
+            io.execute(() -> read(job));
         } catch (RejectedExecutionException e) {
             queue.prepared(null);
             job.end(null, new RejectedExecutionException("the try-on service is closed"));
@@ -165,6 +180,11 @@ public final class TryOnService implements AutoCloseable {
     /** @return whether every worker thread is alive and the service accepts requests */
     public boolean isHealthy() {
         return !closing && workers.stream().allMatch(w -> w.thread.isAlive());
+    }
+
+    /** @return reads of an origin waiting for room now (tests) */
+    int readsWaiting(String origin) {
+        return fetches.waiting(origin);
     }
 
     /** @return the most requests waiting (preparing or prepared) before {@link QueueFullException} */
@@ -219,30 +239,116 @@ public final class TryOnService implements AutoCloseable {
             }
         }
         io.shutdownNow();
+        fetches.close();
         timer.shutdownNow();
     }
 
-    private void prepare(Job job) {
-        long started = System.nanoTime();
+    /**
+     * Starts reading a request's images, each on its own: local ones here, remote ones on the fetch
+     * threads; when all are in (or one failed), {@link #prepare} continues on the I/O pool.
+     */
+    private void read(Job job) {
+        job.started = System.nanoTime();
+        Map<Input, CompletableFuture<byte[]>> reads = new EnumMap<>(Input.class);
+        // the reads themselves, which cancelling interrupts (a future derived from one does not reach it)
+        List<CompletableFuture<byte[]>> started = new ArrayList<>();
+        try {
+            job.holding = preparer.holding();
+            if (!job.startPreparing()) {
+                throw new CancellationException("try-on " + job.request.id() + " ended before its images were read");
+            }
+            try {
+                job.progress(ProgressListener.Stage.PREPARING, 0, 0);
+                for (Map.Entry<Input, ImageSource> entry : job.request.sources().entrySet()) {
+                    ImageSource source = entry.getValue();
+                    // a local source (bytes, a file) is read here, its interrupt ending it like a remote read's
+                    CompletableFuture<byte[]> read = source.origin().isPresent() ? fetches.read(source) : readHere(source);
+                    started.add(read);
+                    reads.put(entry.getKey(), read.thenApply(bytes -> {
+                        job.holding.reserve(bytes.length, source.name());
+                        return bytes;
+                    }));
+                }
+            } finally {
+                job.stopPreparing();
+                Thread.interrupted(); // an interrupt that ended this job's reading must not reach the next job
+            }
+        } catch (Throwable e) {
+            started.forEach(read -> read.cancel(true));
+            job.end(null, e);
+            closeHolding(job);
+            queue.prepared(null);
+            return;
+        }
+        job.reads(started);
+        for (Map.Entry<Input, CompletableFuture<byte[]>> entry : reads.entrySet()) {
+            // the first failure ends the request at once and cancels the other reads
+            entry.getValue().whenComplete((bytes, error) -> {
+                if (error != null) {
+                    job.end(null, readFailure(entry.getKey(), error));
+                }
+            });
+        }
+        CompletableFuture.allOf(reads.values().toArray(CompletableFuture[]::new)).whenComplete((all, error) -> {
+            try {
+                io.execute(() -> prepare(job, reads));
+            } catch (RejectedExecutionException closed) {
+                job.end(null, new RejectedExecutionException("the try-on service is closed"));
+                closeHolding(job);
+                queue.prepared(null);
+            }
+        });
+    }
+
+    private static CompletableFuture<byte[]> readHere(ImageSource source) {
+        try {
+            return CompletableFuture.completedFuture(source.read());
+        } catch (Throwable e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** @return what a failed read means for the request: a bad input names its role */
+    private static Throwable readFailure(Input input, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof ImageSourceException | cause instanceof InvalidImageException) {
+            return new InvalidInputException(input, cause.getMessage(), cause);
+        }
+        return cause;
+    }
+
+    /** Decodes and prepares the images once read, on the I/O pool; the request then waits for a worker. */
+    private void prepare(Job job, Map<Input, CompletableFuture<byte[]>> reads) {
         boolean prepared = false;
         try {
             if (!job.startPreparing()) {
                 return;
             }
-            job.progress(ProgressListener.Stage.PREPARING, 0, 0);
-            job.images = preparer.prepare(job.request, job.width, job.height, job::isDone);
+            Map<Input, byte[]> encoded = new EnumMap<>(Input.class);
+            for (Map.Entry<Input, CompletableFuture<byte[]>> entry : reads.entrySet()) {
+                encoded.put(entry.getKey(), entry.getValue().getNow(null));
+            }
+            job.images = preparer.prepare(job.request, encoded, job.width, job.height, job.holding, job::isDone);
             job.prepared = System.nanoTime();
-            job.prepareNanos = job.prepared - started;
+            job.prepareNanos = job.prepared - job.started;
             prepared = true;
         } catch (Throwable e) {
             job.end(null, e);
         } finally {
             job.stopPreparing();
             Thread.interrupted(); // an interrupt that ended this job's preparation must not reach the next job
+            closeHolding(job);
             queue.prepared(prepared ? job : null);
         }
         if (prepared && !job.isDone()) {
             job.progress(ProgressListener.Stage.QUEUED, 0, 0);
+        }
+    }
+
+    /** The prepared images (or the failure) replace what the request kept: its reservations go back. */
+    private static void closeHolding(Job job) {
+        if (job.holding != null) {
+            job.holding.close();
         }
     }
 
@@ -330,6 +436,11 @@ public final class TryOnService implements AutoCloseable {
         volatile Batch batch;
         /** The I/O thread preparing this request, while it does; guarded by this job's monitor. */
         private Thread preparingThread;
+        /** Its image reads, cancelled when it ends; guarded by this job's monitor. */
+        private List<CompletableFuture<byte[]>> reads = List.of();
+        /** What it keeps in the decode budget while it is read and prepared. */
+        volatile DecodeBudget.Holding holding;
+        long started;
         /** Written before the job enters the queue, under its lock; read after leaving it. */
         TryOnImages images;
         long prepared;
@@ -370,6 +481,24 @@ public final class TryOnService implements AutoCloseable {
             return true;
         }
 
+        /** Keeps the reads to cancel when the request ends; cancels them now if it has ended. */
+        void reads(Collection<CompletableFuture<byte[]>> value) {
+            synchronized (this) {
+                reads = List.copyOf(value);
+            }
+            if (isDone()) {
+                cancelReads();
+            }
+        }
+
+        void cancelReads() {
+            List<CompletableFuture<byte[]>> running;
+            synchronized (this) {
+                running = reads;
+            }
+            running.forEach(read -> read.cancel(true));
+        }
+
         synchronized void stopPreparing() {
             preparingThread = null;
         }
@@ -398,6 +527,8 @@ public final class TryOnService implements AutoCloseable {
                 deadline.cancel(false);
             }
             interruptPreparation();
+            cancelReads();
+            closeHolding(this);
             releaseSlot();
             metrics.ended(error, System.nanoTime() - submitted);
             queue.remove(this);
@@ -529,6 +660,8 @@ public final class TryOnService implements AutoCloseable {
         private Duration maxWait = Duration.ofMillis(20);
         private Duration timeout;
         private int ioThreads = 4;
+        private int fetchThreads = 16;
+        private int fetchesPerOrigin = 4;
         private ImageCodec codec = ImageCodec.defaults();
         private ResultSink sink;
         private CompletionNotifier notifier;
@@ -589,7 +722,30 @@ public final class TryOnService implements AutoCloseable {
             return this;
         }
 
-        /** @param value threads that fetch, decode, prepare and store, 1 to 256; default 4 */
+        /**
+         * @param value threads that read remote images (URLs, object stores), 1 to 1,024; default 16
+         */
+        public Builder fetchThreads(int value) {
+            if (value < 1 || value > 1024) {
+                throw new IllegalArgumentException("fetchThreads must be 1 to 1024, got " + value);
+            }
+            fetchThreads = value;
+            return this;
+        }
+
+        /**
+         * @param value the most reads of one origin ({@code https://host:port}, {@code s3://bucket}) at
+         *     once, 1 to 1,024; the others wait without a thread; default 4
+         */
+        public Builder fetchesPerOrigin(int value) {
+            if (value < 1 || value > 1024) {
+                throw new IllegalArgumentException("fetchesPerOrigin must be 1 to 1024, got " + value);
+            }
+            fetchesPerOrigin = value;
+            return this;
+        }
+
+        /** @param value threads that decode, prepare and store, 1 to 256; default 4 */
         public Builder ioThreads(int value) {
             if (value < 1 || value > 256) {
                 throw new IllegalArgumentException("ioThreads must be 1 to 256, got " + value);

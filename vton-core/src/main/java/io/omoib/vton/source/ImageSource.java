@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where an encoded image comes from: a file, bytes in memory, an http(s) URL
@@ -26,6 +27,17 @@ public interface ImageSource {
      * @throws IOException if reading fails otherwise
      */
     byte[] read() throws IOException;
+
+    /**
+     * The remote party a read waits on, for limits per party: {@code https://host:port} for a URL,
+     * {@code s3://bucket} for an object. A service reads remote sources off its own threads and caps
+     * how many reads of one origin run at once, so a slow host holds back only its own requests.
+     *
+     * @return the origin, or empty for a source that is read at once (bytes in memory, a file)
+     */
+    default Optional<String> origin() {
+        return Optional.empty();
+    }
 
     /**
      * Reads a stream to its end within a size limit, for sources that stream (files, object stores).

@@ -15,6 +15,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -185,6 +186,13 @@ public final class UrlFetcher {
             @Override
             public byte[] read() throws IOException {
                 return fetch(url);
+            }
+
+            @Override
+            public Optional<String> origin() {
+                String scheme = url.getScheme().toLowerCase(Locale.ROOT);
+                int port = url.getPort() >= 0 ? url.getPort() : scheme.equals("https") ? 443 : 80;
+                return Optional.of(scheme + "://" + String.valueOf(url.getHost()).toLowerCase(Locale.ROOT) + ":" + port);
             }
 
             @Override

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -33,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -344,9 +346,8 @@ class TryOnServiceTest {
     }
 
     @Test
-    void eachDecodedImageStaysCountedInTheBudgetUntilTheRequestIsPrepared() throws Exception {
+    void eachImageStaysCountedInTheBudgetFromItsReadUntilTheRequestIsPrepared() throws Exception {
         DecodeBudget budget = DecodeBudget.of(64L << 20, Duration.ofMillis(200));
-        RequestPreparer preparer = new RequestPreparer(ImageCodec.builder().budget(budget).build());
         long[] freeWhileTheMaskIsRead = new long[1];
         ImageSource mask = new ImageSource() {
             @Override
@@ -360,13 +361,14 @@ class TryOnServiceTest {
                 return MASK;
             }
         };
-        RgbImage person = ImageCodec.defaults().decode(PERSON, "person", 384, 512);
+        try (TryOnService service = TryOnService.builder().pipeline(toy).codec(ImageCodec.builder().budget(budget).build())
+                .build()) {
+            service.submit(request(1).mask(mask).build()).get(60, TimeUnit.SECONDS);
+        }
 
-        preparer.prepare(request(1).mask(mask).build(), 384, 512);
-
-        long personKiB = ((long) person.width() * person.height() * 3 + 1023) / 1024;
-        assertThat(freeWhileTheMaskIsRead[0]).as("the decoded person, kept while the mask is read, is counted")
-                .isEqualTo((64L << 20) - personKiB * 1024);
+        // the person is read first (inputs in their order) and its bytes are kept while the mask is read
+        assertThat(freeWhileTheMaskIsRead[0]).as("the person's encoded bytes, kept while the mask is read, are counted")
+                .isEqualTo((64L << 20) - (PERSON.length + 1023L) / 1024 * 1024);
         assertThat(budget.available()).as("all returned once the prepared images replace them").isEqualTo(64L << 20);
     }
 
@@ -434,6 +436,156 @@ class TryOnServiceTest {
 
             assertThat(failure(late)).isInstanceOf(TimeoutException.class);
             assertThat(service.submit(request(2).build()).get(60, TimeUnit.SECONDS).image()).isNotNull();
+        }
+    }
+
+    /** A remote source of {@code origin} that says when its read began and blocks until interrupted. */
+    private static ImageSource remoteStuck(String origin, AtomicInteger started) {
+        return new ImageSource() {
+            @Override
+            public String name() {
+                return origin + "/stuck.jpg";
+            }
+
+            @Override
+            public byte[] read() throws IOException {
+                started.incrementAndGet();
+                try {
+                    new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                    throw new InterruptedIOException("stuck read interrupted");
+                }
+                throw new AssertionError("a latch nobody opens opened");
+            }
+
+            @Override
+            public Optional<String> origin() {
+                return Optional.of(origin);
+            }
+        };
+    }
+
+    /** A remote source of {@code origin} that returns {@code bytes} once {@code together} reads have begun. */
+    private static ImageSource remoteMeeting(String origin, CountDownLatch together, byte[] bytes) {
+        return new ImageSource() {
+            @Override
+            public String name() {
+                return origin + "/image";
+            }
+
+            @Override
+            public byte[] read() throws IOException {
+                together.countDown();
+                try {
+                    if (!together.await(60, TimeUnit.SECONDS)) {
+                        throw new IOException(name() + " was read alone: the request's other images were not being read");
+                    }
+                } catch (InterruptedException e) {
+                    throw new InterruptedIOException();
+                }
+                return bytes;
+            }
+
+            @Override
+            public Optional<String> origin() {
+                return Optional.of(origin);
+            }
+        };
+    }
+
+    @Test
+    void aRequestsImagesAreReadAtTheSameTime() throws Exception {
+        // each read returns only once all three are under way: one after another they would never finish
+        CountDownLatch together = new CountDownLatch(3);
+        try (TryOnService service = TryOnService.builder().pipeline(toy).ioThreads(1).build()) {
+            TryOnResult result = service.submit(request(1)
+                    .person(remoteMeeting("https://a.example:443", together, PERSON))
+                    .mask(remoteMeeting("https://b.example:443", together, MASK))
+                    .upper(remoteMeeting("https://a.example:443", together, GARMENT)).build()).get(60, TimeUnit.SECONDS);
+
+            assertThat(result.image()).isEqualTo(service.submit(request(1).build()).get(60, TimeUnit.SECONDS).image());
+        }
+    }
+
+    @Test
+    void aStalledHostHoldsBackOnlyItsOwnReadsAndNoIoThread() throws Exception {
+        String slow = "https://slow.example:443";
+        AtomicInteger started = new AtomicInteger();
+        try (TryOnService service = TryOnService.builder().pipeline(toy).ioThreads(1).fetchThreads(16)
+                .fetchesPerOrigin(2).build()) {
+            List<CompletableFuture<TryOnResult>> stalled = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                stalled.add(service.submit(request(i).person(remoteStuck(slow, started)).build()));
+            }
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while ((started.get() < 2 || service.readsWaiting(slow) < 2) && System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+
+            // two reads of the slow origin run, the other two wait without a thread
+            assertThat(started.get()).isEqualTo(2);
+            assertThat(service.readsWaiting(slow)).isEqualTo(2);
+            // the only I/O thread and the other fetch threads serve everyone else
+            assertThat(service.submit(request(9).build()).get(60, TimeUnit.SECONDS).image()).isNotNull();
+            CountDownLatch alone = new CountDownLatch(1);
+            assertThat(service.submit(request(10).person(remoteMeeting("https://fast.example:443", alone, PERSON)).build())
+                    .get(60, TimeUnit.SECONDS).image()).isNotNull();
+
+            // the one I/O thread started the reads in order: requests 2 and 3 wait; cancelling them first, then the
+            // running 1 and 0, drops the waiting reads unstarted and interrupts the running ones: the origin has room
+            for (int i = 3; i >= 0; i--) {
+                stalled.get(i).cancel(true);
+            }
+            CountDownLatch again = new CountDownLatch(1);
+            assertThat(service.submit(request(11).person(remoteMeeting(slow, again, PERSON)).build())
+                    .get(60, TimeUnit.SECONDS).image()).isNotNull();
+            assertThat(started.get()).as("the waiting reads never started").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aRequestPastItsDeadlineFreesItsFetchThread() throws Exception {
+        try (TryOnService service = TryOnService.builder().pipeline(toy).fetchThreads(1).build()) {
+            CompletableFuture<TryOnResult> late = service.submit(request(1)
+                    .person(remoteStuck("https://slow.example:443", new AtomicInteger())).timeout(Duration.ofSeconds(1)).build());
+
+            assertThat(failure(late)).isInstanceOf(TimeoutException.class);
+            // the only fetch thread was in the late request's read: the next remote read needs it
+            assertThat(service.submit(request(2).person(remoteMeeting("https://fast.example:443", new CountDownLatch(1),
+                    PERSON)).build()).get(60, TimeUnit.SECONDS).image()).isNotNull();
+        }
+    }
+
+    @Test
+    void aFailedReadEndsTheRequestAtOnceNamingItsInputAndCancelsTheOthers() throws Exception {
+        AtomicInteger started = new AtomicInteger();
+        ImageSource missing = new ImageSource() {
+            @Override
+            public String name() {
+                return "https://gone.example/mask.png";
+            }
+
+            @Override
+            public byte[] read() throws ImageSourceException {
+                throw new ImageSourceException(ImageSourceException.Kind.NOT_FOUND, name(), "404 Not Found", null);
+            }
+
+            @Override
+            public Optional<String> origin() {
+                return Optional.of("https://gone.example:443");
+            }
+        };
+        try (TryOnService service = TryOnService.builder().pipeline(toy).fetchThreads(2).build()) {
+            Throwable failure = failure(service.submit(request(1).person(remoteStuck("https://slow.example:443", started))
+                    .mask(missing).build()));
+
+            assertThat(failure).isInstanceOfSatisfying(InvalidInputException.class,
+                    e -> assertThat(e.input()).isEqualTo(Input.MASK)).hasMessageContaining("404");
+            // the person's stalled read was interrupted: both fetch threads serve the next request
+            CountDownLatch both = new CountDownLatch(2);
+            assertThat(service.submit(request(2).person(remoteMeeting("https://a.example:443", both, PERSON))
+                    .mask(remoteMeeting("https://b.example:443", both, MASK)).build()).get(60, TimeUnit.SECONDS).image())
+                    .isNotNull();
         }
     }
 

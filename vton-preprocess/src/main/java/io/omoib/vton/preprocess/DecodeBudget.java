@@ -5,7 +5,6 @@ import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A budget for the memory that image decoders hold at once, shared by every {@link ImageCodec} that
@@ -148,19 +147,35 @@ public final class DecodeBudget {
     }
 
     /**
-     * The decoded images one request keeps while it is prepared, reserved from the budget until
-     * {@link #close()}: each decode given the holding adds its image's bytes. Thread-safe; closing
-     * more than once returns the memory once.
+     * What one request keeps while it is prepared, reserved from the budget until {@link #close()}:
+     * each decode given the holding adds its decoded image's bytes, and {@link #reserve} adds encoded
+     * images waiting for the request's other images. Thread-safe; once closed it keeps nothing, and
+     * whatever is added after that is returned at once (a read that finished after its request ended).
      */
     public final class Holding implements AutoCloseable {
-        private final AtomicLong kib = new AtomicLong();
+        private long kib;
+        private boolean closed;
 
         private Holding() {
         }
 
         /** @return the bytes this holding keeps reserved now */
-        public long bytes() {
-            return kib.get() * 1024;
+        public synchronized long bytes() {
+            return kib * 1024;
+        }
+
+        /**
+         * Reserves bytes the caller keeps until this holding closes, waiting for room as a decode does.
+         *
+         * @param keep bytes kept, such as an encoded image's
+         * @param name the input, for messages
+         * @throws InvalidImageException if they cannot fit beside what this holding keeps, whatever the wait
+         * @throws Exhausted if the budget stayed too full for the whole wait, or the thread was interrupted
+         */
+        public void reserve(long keep, String name) {
+            Reservation reservation = DecodeBudget.this.reserve(keep, name, this);
+            reservation.keep(keep, this);
+            reservation.close();
         }
 
         /** @return the budget this holding reserves from */
@@ -169,13 +184,24 @@ public final class DecodeBudget {
         }
 
         private void add(int moved) {
-            kib.addAndGet(moved);
+            synchronized (this) {
+                if (!closed) {
+                    kib += moved;
+                    return;
+                }
+            }
+            kibibytes.release(moved);
         }
 
         /** Returns everything kept to the budget; the images themselves are the caller's to drop. */
         @Override
         public void close() {
-            long held = kib.getAndSet(0);
+            long held;
+            synchronized (this) {
+                closed = true;
+                held = kib;
+                kib = 0;
+            }
             if (held > 0) {
                 kibibytes.release((int) held);
             }

@@ -8,6 +8,7 @@ import io.omoib.vton.source.UrlFetcher;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Objects;
+import java.util.Optional;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -63,6 +64,12 @@ public final class S3ImageSource implements ImageSource {
     @Override
     public String name() {
         return location.toString();
+    }
+
+    /** @return {@code s3://bucket}: reads of one bucket share the service's per-origin cap */
+    @Override
+    public Optional<String> origin() {
+        return Optional.of("s3://" + location.bucket());
     }
 
     /** @return the bucket and key */

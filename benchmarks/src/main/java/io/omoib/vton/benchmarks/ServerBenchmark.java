@@ -1,16 +1,12 @@
 package io.omoib.vton.benchmarks;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -37,34 +33,20 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 5)
 @Fork(value = 1)
 public class ServerBenchmark {
-    private static final Pattern LISTENING = Pattern.compile("listening on http://127.0.0.1:(\\d+)");
-    private Process server;
+    private ServerProcess server;
     private HttpClient client;
     private HttpRequest request;
 
     @Setup
     public void setUp() throws Exception {
-        Path jar = Path.of(ServerBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path root = PipelineWork.bundledModel("toy").getParent().getParent();
-        server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dvton.home=" + root, "-Dai.djl.offline=true", "-Dai.djl.pytorch.graph_optimizer=false",
-                "-cp", jar.toString(), "io.omoib.vton.examples.Vton", "serve", "--host", "127.0.0.1", "--port", "0")
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-        Matcher listening = LISTENING.matcher(String.valueOf(out.readLine()));
-        String ready = out.readLine();
-        if (!listening.find() || ready == null || !ready.startsWith("ready:")) {
-            throw new IllegalStateException("the server did not start: " + ready);
-        }
+        server = ServerProcess.start(List.of(), Map.of());
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        request = ServerLoad.seedRequest(Integer.parseInt(listening.group(1)));
+        request = ServerLoad.seedRequest(server.port());
     }
 
     @TearDown
     public void tearDown() throws InterruptedException {
-        server.destroy();
-        server.waitFor(60, TimeUnit.SECONDS);
+        server.close();
     }
 
     private int roundTrip() throws IOException, InterruptedException {

@@ -1,10 +1,8 @@
 package io.omoib.vton.benchmarks;
 
 import com.google.gson.JsonObject;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -13,7 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -25,8 +22,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The inference server under load, in a process of its own started from this jar ({@code Vton serve}
@@ -45,7 +40,6 @@ import java.util.regex.Pattern;
  * root. Prints each round and the medians. Traffic goes to 127.0.0.1 only.
  */
 public final class ServerLoad {
-    private static final Pattern LISTENING = Pattern.compile("listening on http://127.0.0.1:(\\d+)");
     private static final int PING_TIMEOUT_MS = 2000;
 
     private ServerLoad() {
@@ -55,21 +49,8 @@ public final class ServerLoad {
         int sockets = args.length > 0 ? Integer.parseInt(args[0]) : 500;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-        Path jar = Path.of(ServerLoad.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path root = PipelineWork.bundledModel("toy").getParent().getParent();
-        Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dvton.home=" + root, "-Dai.djl.offline=true", "-Dai.djl.pytorch.graph_optimizer=false",
-                "-cp", jar.toString(), "io.omoib.vton.examples.Vton", "serve", "--host", "127.0.0.1", "--port", "0")
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-            Matcher listening = LISTENING.matcher(String.valueOf(out.readLine()));
-            String ready = out.readLine();
-            if (!listening.find() || ready == null || !ready.startsWith("ready:")) {
-                throw new IllegalStateException("the server did not start: " + ready);
-            }
-            int port = Integer.parseInt(listening.group(1));
+        try (ServerProcess server = ServerProcess.start(List.of(), java.util.Map.of())) {
+            int port = server.port();
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRequest request = seedRequest(port);
             roundTrips(client, request, 1, 3); // warm-up
@@ -94,9 +75,6 @@ public final class ServerLoad {
             }
             System.out.printf(Locale.ROOT, "%-5s %12.2f %12.2f %8.1fms %8.1fms %8.1fms %9.0f%n", "med",
                     median(one), median(eight), median(p50), median(p99), median(max), median(failed));
-        } finally {
-            server.destroy();
-            server.waitFor(60, TimeUnit.SECONDS);
         }
     }
 

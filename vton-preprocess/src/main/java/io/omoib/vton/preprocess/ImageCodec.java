@@ -71,6 +71,9 @@ public final class ImageCodec {
             "jpeg", "JPEG", "png", "PNG", "webp", "WebP", "bmp", "BMP", "gif", "GIF", "tiff", "TIFF");
     private static final String FORMAT_LIST = "JPEG, PNG, WebP, BMP, GIF or TIFF";
 
+    /** The most start-of-scan markers a JPEG may have. */
+    static final int MAX_JPEG_SCANS = 256;
+
     private final long maxPixels;
     private final long maxEncodedBytes;
     private final DecodeBudget budget;
@@ -220,6 +223,9 @@ public final class ImageCodec {
         if (format.equals("WebP")) {
             checkRiffLength(bytes, name);
         }
+        if (format.equals("JPEG")) {
+            checkScanCount(bytes, name);
+        }
         // Ignoring metadata keeps the PNG reader from inflating text chunks, a decompression bomb's target.
         reader.setInput(in, false, true);
         TruncationWarnings truncation = new TruncationWarnings();
@@ -339,6 +345,22 @@ public final class ImageCodec {
      * libwebp refuses a file shorter than its RIFF header declares, but TwelveMonkeys decodes the
      * missing part of a lossless image as zeros, so the check is made here.
      */
+    /**
+     * A progressive JPEG is decoded scan by scan, each pass over the whole image; a file of a few
+     * kilobytes can hold thousands of tiny scans and keep a decoder busy for minutes. Encoders write
+     * about ten; more than {@value #MAX_JPEG_SCANS} is refused before decoding. Counts start-of-scan
+     * markers: entropy-coded data stuffs every 0xFF byte, so the marker cannot occur inside a scan.
+     */
+    private static void checkScanCount(byte[] bytes, String name) {
+        int scans = 0;
+        for (int i = 0; i + 1 < bytes.length; i++) {
+            if (bytes[i] == (byte) 0xFF && bytes[i + 1] == (byte) 0xDA && ++scans > MAX_JPEG_SCANS) {
+                throw new InvalidImageException(name, "the JPEG has more than " + MAX_JPEG_SCANS
+                        + " scans (encoders write about 10); re-encode it");
+            }
+        }
+    }
+
     private static void checkRiffLength(byte[] bytes, String name) {
         if (bytes.length < 12) {
             throw new InvalidImageException(name, "WebP data is truncated: " + bytes.length

@@ -59,6 +59,48 @@ class HostileImageTest {
     }
 
     @Test
+    void jpegWithThousandsOfScansIsRejectedBeforeDecoding() {
+        byte[] jpeg = bytes("jpeg-progressive.jpg");
+        int end = jpeg.length - 2;
+        // an empty start-of-scan segment (length 2), repeated before the end marker
+        ByteArrayOutputStream hostile = new ByteArrayOutputStream();
+        hostile.write(jpeg, 0, end);
+        for (int i = 0; i < 3000; i++) {
+            hostile.write(new byte[] {(byte) 0xFF, (byte) 0xDA, 0, 2}, 0, 4);
+        }
+        hostile.write(jpeg, end, 2);
+
+        assertThat(rejection(hostile.toByteArray(), "person image").getMessage())
+                .contains("more than " + ImageCodec.MAX_JPEG_SCANS + " scans", "re-encode");
+        assertThat(codec.decode(jpeg, "progressive").width()).as("a real progressive JPEG still decodes").isPositive();
+    }
+
+    @Test
+    void gifDeclaringAHugeFrameIsRejectedFromItsHeader() {
+        byte[] gif = bytes("gif-frames.gif");
+        // the logical screen (bytes 6-9) and the first image descriptor (after the colour table), little endian
+        ByteBuffer buffer = ByteBuffer.wrap(gif).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(6, (short) 60000).putShort(8, (short) 60000);
+        int descriptor = firstImageDescriptor(gif);
+        buffer.putShort(descriptor + 5, (short) 60000).putShort(descriptor + 7, (short) 60000);
+
+        assertThat(rejection(gif, "garment image").getMessage()).contains("pixels, above the limit of 50000000");
+    }
+
+    @Test
+    void webpDeclaringAHugeCanvasIsRejectedFromItsHeader() {
+        byte[] webp = bytes("webp-lossless.webp");
+        int vp8l = indexOf(webp, (byte) 'V', (byte) 'P', (byte) '8', (byte) 'L');
+        // after the chunk header and the 0x2f signature: width - 1 and height - 1 in 14 bits each, all set
+        webp[vp8l + 9] = (byte) 0xFF;
+        webp[vp8l + 10] = (byte) 0xFF;
+        webp[vp8l + 11] = (byte) 0xFF;
+        webp[vp8l + 12] |= 0x0F;
+
+        assertThat(rejection(webp, "garment image").getMessage()).contains("16384x16384", "above the limit of 50000000");
+    }
+
+    @Test
     void tiffDeclaringANegativeWidthIsRejected() {
         // One IFD, little-endian: ImageWidth is the unsigned LONG 0xFFFFFFFF, read back as -1.
         int[][] entries = {{256, 4, -1}, {257, 4, 2}, {258, 3, 8}, {259, 3, 1}, {262, 3, 1}, {273, 4, 122},
@@ -229,12 +271,30 @@ class HostileImageTest {
         out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
-    private static int indexOf(byte[] haystack, byte first, byte second) {
-        for (int i = 0; i + 1 < haystack.length; i++) {
-            if (haystack[i] == first && haystack[i + 1] == second) {
-                return i;
+    private static int indexOf(byte[] haystack, byte... needle) {
+        search:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue search;
+                }
             }
+            return i;
         }
         throw new AssertionError("marker not found");
+    }
+
+    /** @return where a GIF's first image descriptor starts: after the header, the colour table and any extensions */
+    private static int firstImageDescriptor(byte[] gif) {
+        int at = 13 + ((gif[10] & 0x80) != 0 ? 3 << ((gif[10] & 7) + 1) : 0);
+        while (gif[at] == 0x21) {
+            at += 2;
+            while (gif[at] != 0) {
+                at += (gif[at] & 0xFF) + 1;
+            }
+            at++;
+        }
+        assertThat(gif[at]).as("an image descriptor").isEqualTo((byte) 0x2C);
+        return at;
     }
 }

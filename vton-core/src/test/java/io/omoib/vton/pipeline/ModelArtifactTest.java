@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -151,18 +150,7 @@ class ModelArtifactTest {
     }
 
     private Path copyOfToy() throws IOException {
-        Path target = temp.resolve("toy");
-        try (Stream<Path> files = Files.walk(TestModels.toy())) {
-            for (Path source : (Iterable<Path>) files::iterator) {
-                Path dest = target.resolve(TestModels.toy().relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(source, dest);
-                }
-            }
-        }
-        return target;
+        return TestModels.copyOfToy(temp.resolve("toy"));
     }
 
     private static void rewriteManifest(Path dir, String from, String to) throws IOException {

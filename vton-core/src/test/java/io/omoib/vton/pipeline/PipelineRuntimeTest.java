@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,17 +105,7 @@ class PipelineRuntimeTest {
     }
 
     private Path copyOfToyWithNanDecoder(String variant) throws IOException {
-        Path target = temp.resolve("toy");
-        try (Stream<Path> files = Files.walk(TestModels.toy())) {
-            for (Path source : (Iterable<Path>) files::iterator) {
-                Path dest = target.resolve(TestModels.toy().relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(source, dest);
-                }
-            }
-        }
+        Path target = TestModels.copyOfToy(temp.resolve("toy"));
         try (InputStream nan = PipelineRuntimeTest.class.getResourceAsStream("/broken/nan_vae_decoder.pt")) {
             Files.copy(nan, target.resolve(variant + "/vae_decoder.pt"), StandardCopyOption.REPLACE_EXISTING);
         }

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /** The bundled toy and mini artifacts and the golden files made by {@code tools/fixtures/make_pipeline_golden.py}. */
 public final class TestModels {
@@ -33,6 +34,26 @@ public final class TestModels {
 
     public static Path mini() {
         return repositoryRoot().resolve("models/mini-catvton");
+    }
+
+    /**
+     * Copies the toy artifact, to be changed by a test.
+     *
+     * @param target a folder that does not exist yet
+     * @return {@code target}, holding the copy
+     */
+    public static Path copyOfToy(Path target) throws IOException {
+        try (Stream<Path> files = Files.walk(toy())) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path dest = target.resolve(toy().relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(source, dest);
+                }
+            }
+        }
+        return target;
     }
 
     public static RgbImage rgb(String goldenFile) {

@@ -47,17 +47,7 @@ class FaultInjectionTest {
 
     /** The toy artifact with a UNet that throws for timesteps in [400, 600) (tools/fixtures/make_broken_modules.py). */
     private Path toyWithThrowingUnet() throws IOException {
-        Path copy = temp.resolve("toy");
-        try (Stream<Path> files = Files.walk(TestModels.toy())) {
-            for (Path source : (Iterable<Path>) files::iterator) {
-                Path target = copy.resolve(TestModels.toy().relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target);
-                }
-            }
-        }
+        Path copy = TestModels.copyOfToy(temp.resolve("toy"));
         try (InputStream unet = FaultInjectionTest.class.getResourceAsStream("/broken/throwing_unet.pt")) {
             Files.copy(unet, copy.resolve("cpu-float32/unet.pt"), StandardCopyOption.REPLACE_EXISTING);
         }

@@ -281,13 +281,8 @@ public final class TryOnService implements AutoCloseable {
             return;
         }
         job.reads(started);
-        for (Map.Entry<Input, CompletableFuture<byte[]>> entry : reads.entrySet()) {
-            // the first failure ends the request at once and cancels the other reads
-            entry.getValue().whenComplete((bytes, error) -> {
-                if (error != null) {
-                    job.end(null, readFailure(entry.getKey(), error));
-                }
-            });
+        for (CompletableFuture<byte[]> read : reads.values()) {
+            read.whenComplete((bytes, error) -> endOnFailedRead(job, reads));
         }
         CompletableFuture.allOf(reads.values().toArray(CompletableFuture[]::new)).whenComplete((all, error) -> {
             try {
@@ -305,6 +300,26 @@ public final class TryOnService implements AutoCloseable {
             return CompletableFuture.completedFuture(source.read());
         } catch (Throwable e) {
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Ends the request with the failure of its first input (in {@link Input} order) whose read failed,
+     * once the reads before it are done: as soon as it is known, and the same failure whichever read
+     * finished first. Ending it cancels the other reads.
+     */
+    private static void endOnFailedRead(Job job, Map<Input, CompletableFuture<byte[]>> reads) {
+        for (Map.Entry<Input, CompletableFuture<byte[]>> entry : reads.entrySet()) {
+            CompletableFuture<byte[]> read = entry.getValue();
+            if (!read.isDone()) {
+                return;
+            }
+            try {
+                read.join();
+            } catch (CompletionException | CancellationException e) {
+                job.end(null, readFailure(entry.getKey(), e));
+                return;
+            }
         }
     }
 

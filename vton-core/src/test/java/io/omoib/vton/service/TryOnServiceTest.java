@@ -556,36 +556,60 @@ class TryOnServiceTest {
         }
     }
 
-    @Test
-    void aFailedReadEndsTheRequestAtOnceNamingItsInputAndCancelsTheOthers() throws Exception {
-        AtomicInteger started = new AtomicInteger();
-        ImageSource missing = new ImageSource() {
+    /** A remote source that fails with 404 once {@code after} opens (at once for an open latch). */
+    private static ImageSource notFound(String origin, CountDownLatch after, CountDownLatch reading) {
+        return new ImageSource() {
             @Override
             public String name() {
-                return "https://gone.example/mask.png";
+                return origin + "/missing.png";
             }
 
             @Override
-            public byte[] read() throws ImageSourceException {
+            public byte[] read() throws IOException {
+                reading.countDown();
+                try {
+                    after.await();
+                } catch (InterruptedException e) {
+                    throw new InterruptedIOException();
+                }
                 throw new ImageSourceException(ImageSourceException.Kind.NOT_FOUND, name(), "404 Not Found", null);
             }
 
             @Override
             public Optional<String> origin() {
-                return Optional.of("https://gone.example:443");
+                return Optional.of(origin);
             }
         };
+    }
+
+    @Test
+    void aFailedReadEndsTheRequestAtOnceNamingItsInputAndCancelsTheOthers() throws Exception {
         try (TryOnService service = TryOnService.builder().pipeline(toy).fetchThreads(2).build()) {
-            Throwable failure = failure(service.submit(request(1).person(remoteStuck("https://slow.example:443", started))
-                    .mask(missing).build()));
+            Throwable failure = failure(service.submit(request(1)
+                    .person(notFound("https://gone.example:443", new CountDownLatch(0), new CountDownLatch(1)))
+                    .mask(remoteStuck("https://slow.example:443", new AtomicInteger())).build()));
 
             assertThat(failure).isInstanceOfSatisfying(InvalidInputException.class,
-                    e -> assertThat(e.input()).isEqualTo(Input.MASK)).hasMessageContaining("404");
-            // the person's stalled read was interrupted: both fetch threads serve the next request
+                    e -> assertThat(e.input()).isEqualTo(Input.PERSON)).hasMessageContaining("404");
+            // the mask's stalled read was interrupted: both fetch threads serve the next request
             CountDownLatch both = new CountDownLatch(2);
             assertThat(service.submit(request(2).person(remoteMeeting("https://a.example:443", both, PERSON))
                     .mask(remoteMeeting("https://b.example:443", both, MASK)).build()).get(60, TimeUnit.SECONDS).image())
                     .isNotNull();
+        }
+    }
+
+    @Test
+    void ofSeveralFailedReadsTheFirstInputIsNamedWhicheverFailedFirst() throws Exception {
+        CountDownLatch maskReading = new CountDownLatch(1);
+        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+            // the person's read fails only once the mask's has begun failing
+            Throwable failure = failure(service.submit(request(1)
+                    .person(notFound("https://a.example:443", maskReading, new CountDownLatch(1)))
+                    .mask(notFound("https://b.example:443", new CountDownLatch(0), maskReading)).build()));
+
+            assertThat(failure).isInstanceOfSatisfying(InvalidInputException.class,
+                    e -> assertThat(e.input()).isEqualTo(Input.PERSON));
         }
     }
 

@@ -168,7 +168,7 @@ public final class CatVTONPipeline implements AutoCloseable {
     /**
      * Runs one short try-on (one step, with guidance) at every size the artifact supports, so that
      * the first real request does not pay for libtorch's first calls (kernel choice and memory for
-     * each shape), which makes a first run several times slower than the next (BENCHMARKS.md "Warm-up").
+     * each shape), which makes a first run several times slower than the next (BENCHMARKS.md "CPU runtime").
      * The inputs are synthetic: a gray person and garment and a mask covering the middle.
      *
      * @return how long the warm-up took

@@ -14,7 +14,7 @@ import java.util.Set;
  *       libtorch's bfloat16 is faster than float32 and close to it; float32 everywhere else. On
  *       CPUs with AVX2 only, bfloat16 ran 29 times slower than float32; on CPUs with
  *       {@code avx512_bf16} but no AMX it was faster on one machine and 4 times slower and far
- *       from float32 on another (BENCHMARKS.md "Choosing the dtype").</li>
+ *       from float32 on another (BENCHMARKS.md "CPU runtime").</li>
  * </ul>
  *
  * @param dtype the dtype to load

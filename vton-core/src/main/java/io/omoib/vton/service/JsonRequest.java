@@ -14,6 +14,7 @@ import io.omoib.vton.source.ImageSources;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -308,6 +309,6 @@ public final class JsonRequest {
 
     /** @return a character as a message can show it: quoted when printable ASCII, else its code point */
     private static String describe(char c) {
-        return c >= 0x20 && c < 0x7f ? "'" + c + "'" : String.format(java.util.Locale.ROOT, "U+%04X", (int) c);
+        return c >= 0x20 && c < 0x7f ? "'" + c + "'" : String.format(Locale.ROOT, "U+%04X", (int) c);
     }
 }

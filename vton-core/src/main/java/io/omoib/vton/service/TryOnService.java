@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * time (so a slow host holds back only its own requests). Once all are in, a small I/O pool decodes
  * and prepares them ({@link RequestPreparer}); neither the I/O pool nor the workers ever wait on the
  * network. Every encoded and decoded image a request keeps is reserved in the codec's decode budget
- * until its prepared images replace them. A worker takes batches from the {@link BatchQueue}: the oldest prepared
- * request and, for up to {@code maxWait} while other requests are still being prepared, up to
+ * until its prepared images replace them. A worker takes batches from the {@link BatchQueue}: the
+ * oldest prepared request and, for up to {@code maxWait} while other requests are still being prepared, up to
  * {@code maxBatch - 1} more that can share its run (same size, steps, guidance and eta); each keeps its
  * own seed, so a result is the same alone or batched. The I/O pool then stores the result (when there
  * is a sink), sends the notice, and completes the future.
@@ -67,11 +67,11 @@ import org.slf4j.LoggerFactory;
  * its slot, counters and progress are settled first and its future completes last, so
  * {@link #metrics()} read after the future completed already counts it.
  *
- * <p>Cancelling a future, or its deadline passing, ends the request at once: its reads still running are
- * interrupted (a URL fetch is aborted) and those waiting never start, a decode in progress has its I/O
- * thread interrupted (a wait for the decode budget ends), so every thread serves the next request at once; a request still queued never runs, one inside a run has its
- * result dropped, and a run whose requests have all left is stopped between steps. Others in the same
- * batch are unaffected.
+ * <p>Cancelling a future, or its deadline passing, ends the request at once: its reads still running
+ * are interrupted (a URL fetch is aborted) and those waiting never start, a decode in progress has its
+ * I/O thread interrupted (a wait for the decode budget ends), so every thread serves the next request
+ * at once; a request still queued never runs, one inside a run has its result dropped, and a run
+ * whose requests have all left is stopped between steps. Others in the same batch are unaffected.
  *
  * <p>The service does not own the pipelines: close the service, then the pipelines.
  */
@@ -276,7 +276,7 @@ public final class TryOnService implements AutoCloseable {
         } catch (Throwable e) {
             started.forEach(read -> read.cancel(true));
             job.end(null, e);
-            closeHolding(job);
+            closeHolding(job); // the job may have ended before its holding was made: end() did not close it
             queue.prepared(null);
             return;
         }
@@ -326,7 +326,7 @@ public final class TryOnService implements AutoCloseable {
     /** @return what a failed read means for the request: a bad input names its role */
     private static Throwable readFailure(Input input, Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof ImageSourceException | cause instanceof InvalidImageException) {
+        if (cause instanceof ImageSourceException || cause instanceof InvalidImageException) {
             return new InvalidInputException(input, cause.getMessage(), cause);
         }
         return cause;

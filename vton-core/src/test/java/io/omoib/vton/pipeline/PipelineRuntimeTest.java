@@ -65,7 +65,9 @@ class PipelineRuntimeTest {
         try (CatVTONPipeline one = CatVTONPipeline.builder().modelDirectory(TestModels.mini()).threads(1).build();
              CatVTONPipeline two = CatVTONPipeline.builder().modelDirectory(TestModels.mini()).threads(2).build()) {
             double[] diff = TestModels.difference(one.run(images, TWO_STEPS), two.run(images, TWO_STEPS));
-            assertThat(diff[0]).as("max |1 thread - 2 threads|").isLessThanOrEqualTo(1);
+            // libtorch's kernels may split sums differently with the thread count: the float32 golden bound
+            assertThat(diff[0]).as("max |1 thread - 2 threads|").isLessThanOrEqualTo(2);
+            assertThat(diff[1]).as("mean |1 thread - 2 threads|").isLessThanOrEqualTo(0.25);
         }
     }
 

@@ -35,6 +35,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -519,7 +520,7 @@ class TryOnServiceTest {
             }
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while ((started.get() < 2 || service.readsWaiting(slow) < 2) && System.nanoTime() < until) {
-                Thread.onSpinWait();
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // leave the cores to the reads polled for
             }
 
             // two reads of the slow origin run, the other two wait without a thread

@@ -110,7 +110,35 @@ public final class UrlPolicy {
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             return "the URL has no host name (is it percent-encoded or malformed?)";
         }
+        if (ambiguousIpv4(normalizeHost(uri.getHost()))) {
+            return "the host " + uri.getHost() + " is an IPv4 address in a spelling that programs read differently "
+                    + "(leading zeros, hexadecimal, or fewer than four numbers); write it as four decimal numbers, "
+                    + "such as 203.0.113.7";
+        }
         return null;
+    }
+
+    /**
+     * @return whether the host is made of numbers only (decimal, octal with a leading zero, or hexadecimal)
+     *     without being four plain decimal numbers up to 255: {@code 0177.0.0.1} is 127.0.0.1 to some
+     *     resolvers and 177.0.0.1 to others
+     */
+    private static boolean ambiguousIpv4(String host) {
+        String[] parts = host.split("\\.", -1);
+        for (String part : parts) {
+            if (!part.matches("[0-9]+|0[xX][0-9a-fA-F]*")) {
+                return false; // a name, or an IPv6 literal
+            }
+        }
+        if (parts.length != 4) {
+            return true;
+        }
+        for (String part : parts) {
+            if (!part.matches("0|[1-9][0-9]{0,2}") || Integer.parseInt(part) > 255) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return whether the host name is on the allow-list, which lets it through whatever it resolves to */

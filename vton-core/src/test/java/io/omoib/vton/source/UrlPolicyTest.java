@@ -30,6 +30,23 @@ class UrlPolicyTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"0177.0.0.1", "0x7f.0.0.1", "0x7f000001", "2130706433", "127.1", "127.0.1",
+            "010.0.0.1", "1.2.3.256", "1.2.3.4.5", "08.8.8.8"})
+    void refusesIpv4AddressesSpelledSoThatProgramsReadThemDifferently(String host) {
+        // java.net.URI finds no host in some of these; the others are refused for their spelling
+        assertThat(GUARD.urlRefusal(URI.create("http://" + host + "/x.jpg"))).as(host)
+                .containsAnyOf("four decimal numbers", "no host name");
+        assertThat(GUARD.urlRefusal(URI.create("http://0177.0.0.1/x.jpg"))).contains("four decimal numbers");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"203.0.113.7", "8.8.8.8", "0.0.0.0", "1.example.com", "123.45.67.89.nip.io", "[::1]",
+            "images.example.com."})
+    void leavesPlainAddressesAndNamesToTheResolvedAddressCheck(String host) {
+        assertThat(GUARD.urlRefusal(URI.create("http://" + host + "/x.jpg"))).as(host).isNull();
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"8.8.8.8", "1.1.1.1", "172.32.0.1", "192.169.0.1", "52.95.110.1",
             "2606:4700:4700::1111", "2a00:1450:4001::200e",
             // just outside the special-purpose ranges

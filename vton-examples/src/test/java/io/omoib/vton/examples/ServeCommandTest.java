@@ -2,6 +2,9 @@ package io.omoib.vton.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.Device;
+import io.omoib.vton.pipeline.DtypeChoice;
+import io.omoib.vton.pipeline.ModelArtifact;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -62,8 +65,10 @@ class ServeCommandTest {
 
         assertThat(ping.statusCode()).isEqualTo(200);
         assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
-        assertThat(out.text.toString()).contains("listening on http://127.0.0.1:", "warmed up: ", "ready: model toy-catvton (cpu-float32)",
-                "15 steps by default", "stopped");
+        // --dtype auto: bfloat16 on CPUs with AMX, float32 elsewhere
+        DtypeChoice dtype = DtypeChoice.auto(ModelArtifact.load(Environment.bundledModel()), Device.cpu());
+        assertThat(out.text.toString()).contains("listening on http://127.0.0.1:", "warmed up: ",
+                "ready: model toy-catvton (cpu-" + dtype.dtype().id() + ")", "15 steps by default", "stopped");
     }
 
     @Test

@@ -1,6 +1,8 @@
 package io.omoib.vton.benchmarks;
 
-import com.google.gson.JsonObject;
+import io.omoib.vton.protocol.RequestBody;
+import io.omoib.vton.preprocess.Input;
+import io.omoib.vton.preprocess.ClothType;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -109,15 +110,10 @@ public final class ServerAttacks {
         BufferedImage gray = new BufferedImage(40_000, 1000, BufferedImage.TYPE_BYTE_GRAY);
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ImageIO.write(gray, "png", png);
-        String image = Base64.getEncoder().encodeToString(png.toByteArray());
-        JsonObject body = new JsonObject();
-        for (String field : new String[] {"person_image", "mask_image", "upper_cloth", "lower_cloth"}) {
-            body.addProperty(field, image);
+        RequestBody body = new RequestBody(ClothType.OVERALL).userId("attacker").timestamp("1").steps(2);
+        for (Input input : Input.values()) {
+            body.image(input, png.toByteArray());
         }
-        body.addProperty("cloth_type", "overall");
-        body.addProperty("userId", "attacker");
-        body.addProperty("timestamp", "1");
-        body.addProperty("num_inference_steps", 2);
         List<CompletableFuture<Integer>> wide = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             wide.add(status(post(port, body.toString())));
@@ -127,15 +123,10 @@ public final class ServerAttacks {
     }
 
     private static Map<String, List<Integer>> slowHosts(int port, int slowPort) throws Exception {
-        JsonObject body = new JsonObject();
         String base = "http://127.0.0.1:" + slowPort + "/";
-        body.addProperty("person_image_url", base + "person.jpg");
-        body.addProperty("mask_image_url", base + "mask.png");
-        body.addProperty("upper_cloth_url", base + "upper.jpg");
-        body.addProperty("lower_cloth_url", base + "lower.jpg");
-        body.addProperty("cloth_type", "overall");
-        body.addProperty("userId", "attacker");
-        body.addProperty("timestamp", "1");
+        RequestBody body = new RequestBody(ClothType.OVERALL).userId("attacker").timestamp("1")
+                .url(Input.PERSON, base + "person.jpg").url(Input.MASK, base + "mask.png")
+                .url(Input.UPPER, base + "upper.jpg").url(Input.LOWER, base + "lower.jpg");
         List<CompletableFuture<Integer>> slow = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             slow.add(status(post(port, body.toString())));

@@ -1,6 +1,8 @@
 package io.omoib.vton.benchmarks;
 
-import com.google.gson.JsonObject;
+import io.omoib.vton.protocol.RequestBody;
+import io.omoib.vton.preprocess.Input;
+import io.omoib.vton.preprocess.ClothType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -81,18 +82,13 @@ public final class ServerLoad {
     /** The seed server's request, all four images inline, for the server on {@code port}. */
     static HttpRequest seedRequest(int port) throws Exception {
         PreprocessWork inputs = PreprocessWork.synthetic();
-        JsonObject body = new JsonObject();
-        String[] fields = {"person_image", "mask_image", "upper_cloth", "lower_cloth"};
-        for (int i = 0; i < fields.length; i++) {
-            body.addProperty(fields[i], Base64.getEncoder().encodeToString(inputs.encoded(i)));
+        RequestBody body = new RequestBody(ClothType.OVERALL).userId("bench").timestamp("1").steps(PipelineWork.STEPS);
+        for (Input input : Input.values()) {
+            body.image(input, inputs.encoded(input.ordinal()));
         }
-        body.addProperty("cloth_type", "overall");
-        body.addProperty("userId", "bench");
-        body.addProperty("timestamp", "1");
-        body.addProperty("num_inference_steps", PipelineWork.STEPS);
         return HttpRequest.newBuilder(new URI("http://127.0.0.1:" + port + "/invocations"))
                 .header("Content-Type", "application/json").header("Accept", "image/jpeg")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+                .POST(HttpRequest.BodyPublishers.ofString(body.toJson())).build();
     }
 
     /** @return round trips per second with {@code clients} closed-loop clients for {@code seconds} */

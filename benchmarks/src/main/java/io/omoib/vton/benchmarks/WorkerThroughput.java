@@ -1,6 +1,6 @@
 package io.omoib.vton.benchmarks;
 
-import com.google.gson.JsonObject;
+import io.omoib.vton.protocol.RequestBody;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
@@ -165,16 +165,10 @@ public final class WorkerThroughput {
     }
 
     private static String job(int queue, int i) {
-        JsonObject json = new JsonObject();
-        json.addProperty("person_image_url", "s3://inputs/person.jpg");
-        json.addProperty("mask_image_url", "s3://inputs/mask.jpg");
-        json.addProperty("upper_cloth_url", "s3://inputs/upper.jpg");
-        json.addProperty("lower_cloth_url", "s3://inputs/lower.jpg");
-        json.addProperty("cloth_type", "overall");
-        json.addProperty("userId", "bench-" + queue);
-        json.addProperty("timestamp", Integer.toString(i));
-        json.addProperty("num_inference_steps", 15);
-        return json.toString();
+        return new RequestBody(ClothType.OVERALL).userId("bench-" + queue).timestamp(Integer.toString(i))
+                .url(Input.PERSON, "s3://inputs/person.jpg").url(Input.MASK, "s3://inputs/mask.jpg")
+                .url(Input.UPPER, "s3://inputs/upper.jpg").url(Input.LOWER, "s3://inputs/lower.jpg")
+                .steps(15).toJson();
     }
 
     private static double median(double[] values) {

@@ -1,4 +1,4 @@
-package io.omoib.vton.service;
+package io.omoib.vton.protocol;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -10,6 +10,9 @@ import io.omoib.vton.preprocess.ClothType;
 import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.source.ImageSource;
 import io.omoib.vton.source.ImageSourceException;
+import io.omoib.vton.service.Failure;
+import io.omoib.vton.service.RequestFieldException;
+import io.omoib.vton.service.TryOnRequest;
 import io.omoib.vton.source.ImageSources;
 import java.time.Duration;
 import java.util.Base64;
@@ -28,14 +31,6 @@ import java.util.Map;
  * happens, names its field.
  */
 public final class JsonRequest {
-    private static final String USER_ID = "userId";
-    private static final String TIMESTAMP = "timestamp";
-
-    /** The JSON fields of the sampling parameters. */
-    private static final Map<Parameter, String> PARAMETER_FIELDS = new EnumMap<>(Map.of(
-            Parameter.STEPS, "num_inference_steps", Parameter.GUIDANCE, "guidance_scale", Parameter.ETA, "eta",
-            Parameter.SEED, "seed"));
-
     private final TryOnRequest request;
     /** The field each input came from: its URL field or its base64 field. */
     private final Map<Input, String> fields;
@@ -50,14 +45,42 @@ public final class JsonRequest {
         return request;
     }
 
-    /** @return the request field that carried the input, or {@code null} if none did */
+    /**
+     * Names the field that carried an input.
+     *
+     * @param input an image's role
+     * @return the request field that carried it (its URL or its base64 field), or {@code null} if none did
+     */
     public String field(Input input) {
         return fields.get(input);
     }
 
-    /** @return the request field of a sampling parameter, or {@code null} (the size has none) */
-    public static String field(Parameter parameter) {
-        return PARAMETER_FIELDS.get(parameter);
+    /**
+     * Names the field a failure is about, in a request that was parsed.
+     *
+     * @param failure how this request failed
+     * @return the field it names itself, else the field of its input or parameter, else {@code null}
+     */
+    public String field(Failure failure) {
+        return field(failure, this);
+    }
+
+    /**
+     * Names the field a failure is about, in a body that may not have become a request.
+     *
+     * @param failure how a request, or the parsing of its body, failed
+     * @param request the parsed request, or {@code null} when parsing failed
+     * @return the field the failure names itself, else the field of its input (in {@code request}) or its
+     *     parameter, else {@code null}
+     */
+    public static String field(Failure failure, JsonRequest request) {
+        if (failure.field() != null) {
+            return failure.field();
+        }
+        if (failure.input() != null) {
+            return request == null ? null : request.field(failure.input());
+        }
+        return failure.parameter() == null ? null : Fields.parameter(failure.parameter());
     }
 
     /**
@@ -88,7 +111,7 @@ public final class JsonRequest {
             return new Identity(null, null);
         }
         JsonObject json = document.getAsJsonObject();
-        return new Identity(text(json.get(USER_ID)), text(json.get(TIMESTAMP)));
+        return new Identity(text(json.get(Fields.USER_ID)), text(json.get(Fields.TIMESTAMP)));
     }
 
     /**
@@ -118,15 +141,15 @@ public final class JsonRequest {
         JsonObject json = body.getAsJsonObject();
         ClothType clothType;
         try {
-            clothType = ClothType.parse(string(json, "cloth_type", true));
+            clothType = ClothType.parse(string(json, Fields.CLOTH_TYPE, true));
         } catch (IllegalArgumentException e) {
-            throw new RequestFieldException("cloth_type", e.getMessage());
+            throw new RequestFieldException(Fields.CLOTH_TYPE, e.getMessage());
         }
         Map<Input, String> fields = new EnumMap<>(Input.class);
         TryOnRequest.Builder b = TryOnRequest.builder()
                 .clothType(clothType)
-                .userId(string(json, USER_ID, true))
-                .timestamp(string(json, TIMESTAMP, true))
+                .userId(string(json, Fields.USER_ID, true))
+                .timestamp(string(json, Fields.TIMESTAMP, true))
                 .timeout(timeout);
         for (Input input : Input.values()) {
             if (clothType.needs(input)) {
@@ -152,7 +175,7 @@ public final class JsonRequest {
                 p.eta(eta.floatValue());
             }
         } catch (InvalidParameterException e) {
-            throw new RequestFieldException(field(e.parameter()), e.getMessage());
+            throw new RequestFieldException(Fields.parameter(e.parameter()), e.getMessage());
         }
         return new JsonRequest(b.parameters(p.build()).build(), fields);
     }
@@ -186,7 +209,7 @@ public final class JsonRequest {
 
     /** @return a number given as a JSON number, or {@code null} when absent */
     private static Number number(JsonObject json, Parameter parameter) {
-        String field = field(parameter);
+        String field = Fields.parameter(parameter);
         JsonElement value = json.get(field);
         if (value == null || value.isJsonNull()) {
             return null;
@@ -219,7 +242,7 @@ public final class JsonRequest {
     private static long integer(Number number, Parameter parameter) {
         double d = number.doubleValue();
         if (d != Math.rint(d) || Math.abs(d) > 1e15) {
-            throw new RequestFieldException(field(parameter), "the field " + field(parameter)
+            throw new RequestFieldException(Fields.parameter(parameter), "the field " + Fields.parameter(parameter)
                     + " must be a whole number, got " + d);
         }
         return (long) d;
@@ -227,13 +250,8 @@ public final class JsonRequest {
 
     /** The input's image from its URL field ({@code person_image_url}) or its base64 field ({@code person_image}). */
     private static ImageSource image(JsonObject json, Input input, ImageSources sources, Map<Input, String> fields) {
-        String base64Field = switch (input) {
-            case PERSON -> "person_image";
-            case MASK -> "mask_image";
-            case UPPER -> "upper_cloth";
-            case LOWER -> "lower_cloth";
-        };
-        String urlField = base64Field + "_url";
+        String base64Field = Fields.image(input);
+        String urlField = Fields.url(input);
         String url = string(json, urlField, false);
         String base64 = string(json, base64Field, false);
         if (url != null && base64 != null) {

@@ -1,4 +1,4 @@
-package io.omoib.vton.service;
+package io.omoib.vton.protocol;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -8,6 +8,7 @@ import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import io.omoib.vton.service.RequestFieldException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.StringReader;

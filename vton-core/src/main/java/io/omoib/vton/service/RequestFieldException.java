@@ -1,7 +1,7 @@
 package io.omoib.vton.service;
 
 /**
- * A field of a {@link JsonRequest} is missing or wrong, or the body is not the JSON it must be: the
+ * A field of a {@link io.omoib.vton.protocol.JsonRequest} is missing or wrong, or the body is not the JSON it must be: the
  * server answers 400 with {@code {"error", "field"}}, a queue worker sends a failure notice and does
  * not retry.
  */

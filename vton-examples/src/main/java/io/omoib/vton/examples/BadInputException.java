@@ -4,7 +4,7 @@ package io.omoib.vton.examples;
  * A command's input is wrong (a missing option, an unreadable file, a field of a request): the CLI
  * exits with 2 and one line, the server answers 4xx with {@code {"error", "field"}}.
  */
-final class BadInputException extends RuntimeException {
+final class BadInputException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
     private final String field;

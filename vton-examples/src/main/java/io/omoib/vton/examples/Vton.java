@@ -2,9 +2,7 @@ package io.omoib.vton.examples;
 
 import ai.djl.engine.Engine;
 import io.omoib.vton.pipeline.ModelArtifactException;
-import io.omoib.vton.preprocess.InvalidImageException;
-import io.omoib.vton.preprocess.InvalidInputException;
-import io.omoib.vton.source.ImageSourceException;
+import io.omoib.vton.service.Failure;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Set;
@@ -83,12 +81,12 @@ public final class Vton implements Runnable {
         });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             String name = command.getCommandName().equals("vton") ? "vton" : "vton " + command.getCommandName();
-            boolean input = e instanceof BadInputException || e instanceof ImageSourceException
-                    || e instanceof InvalidImageException || e instanceof ModelArtifactException
-                    || e instanceof IllegalArgumentException;
-            String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (e instanceof InvalidInputException invalid) {
-                message = InputOptions.option(invalid.input()) + ": " + message;
+            Failure failure = Failure.of(e);
+            // a model directory that is not a model is the user's input here, as a wrong option is
+            boolean input = failure.kind() == Failure.Kind.CLIENT || e instanceof ModelArtifactException;
+            String message = failure.message();
+            if (failure.input() != null) {
+                message = InputOptions.option(failure.input()) + ": " + message;
             }
             err.println(name + ": " + (input ? "" : "failed: ") + oneLine(message));
             if (verbose) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.Input;
-import io.omoib.vton.service.JsonRequest;
+import io.omoib.vton.protocol.JsonRequest;
 import io.omoib.vton.service.RequestFieldException;
 import io.omoib.vton.source.ImageSources;
 import java.time.Duration;

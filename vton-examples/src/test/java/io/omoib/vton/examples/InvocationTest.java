@@ -8,7 +8,8 @@ import com.google.gson.JsonObject;
 import io.omoib.vton.pipeline.InvalidParameterException.Parameter;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.Input;
-import io.omoib.vton.service.JsonRequest;
+import io.omoib.vton.protocol.Fields;
+import io.omoib.vton.protocol.JsonRequest;
 import io.omoib.vton.service.RequestFieldException;
 import io.omoib.vton.source.ImageSources;
 import java.io.IOException;
@@ -64,9 +65,9 @@ class InvocationTest {
         assertThat(invocation.field(Input.UPPER)).isEqualTo("upper_cloth_url");
         assertThat(invocation.field(Input.LOWER)).as("an upper try-on does not read the lower garment").isNull();
         assertThat(invocation.request().sources()).containsOnlyKeys(Input.PERSON, Input.MASK, Input.UPPER);
-        assertThat(JsonRequest.field(Parameter.STEPS)).isEqualTo("num_inference_steps");
-        assertThat(JsonRequest.field(Parameter.GUIDANCE)).isEqualTo("guidance_scale");
-        assertThat(JsonRequest.field(Parameter.SIZE)).isNull();
+        assertThat(Fields.parameter(Parameter.STEPS)).isEqualTo("num_inference_steps");
+        assertThat(Fields.parameter(Parameter.GUIDANCE)).isEqualTo("guidance_scale");
+        assertThat(Fields.parameter(Parameter.SIZE)).isNull();
     }
 
     @Test

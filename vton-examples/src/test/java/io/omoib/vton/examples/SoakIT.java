@@ -1,8 +1,10 @@
 package io.omoib.vton.examples;
 
+import io.omoib.vton.protocol.RequestBody;
+import io.omoib.vton.preprocess.Input;
+import io.omoib.vton.preprocess.ClothType;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -79,14 +80,9 @@ class SoakIT {
             assertThat(listening.find()).isTrue();
             assertThat(out.readLine()).startsWith("warmed up:");
             assertThat(out.readLine()).startsWith("ready:");
-            JsonObject body = new JsonObject();
-            body.addProperty("person_image", Base64.getEncoder().encodeToString(Samples.bytes("person.jpg")));
-            body.addProperty("mask_image", Base64.getEncoder().encodeToString(Samples.bytes("mask.png")));
-            body.addProperty("upper_cloth", Base64.getEncoder().encodeToString(Samples.bytes("upper.jpg")));
-            body.addProperty("cloth_type", "upper");
-            body.addProperty("userId", "soak");
-            body.addProperty("timestamp", "1");
-            body.addProperty("num_inference_steps", 2);
+            RequestBody body = new RequestBody(ClothType.UPPER).userId("soak").timestamp("1").steps(2)
+                    .image(Input.PERSON, Samples.bytes("person.jpg")).image(Input.MASK, Samples.bytes("mask.png"))
+                    .image(Input.UPPER, Samples.bytes("upper.jpg"));
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listening.group(1) + "/invocations"))
                     .header("Content-Type", "application/json").header("Accept", "image/jpeg")

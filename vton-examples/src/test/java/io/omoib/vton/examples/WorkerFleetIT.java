@@ -1,5 +1,7 @@
 package io.omoib.vton.examples;
 
+import io.omoib.vton.protocol.Fields;
+import io.omoib.vton.preprocess.Input;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
@@ -148,13 +150,13 @@ class WorkerFleetIT {
 
     private static JsonObject job(int i, int steps) {
         JsonObject json = new JsonObject();
-        json.addProperty("person_image_url", "s3://inputs/person.jpg");
-        json.addProperty("mask_image_url", "s3://inputs/mask.png");
-        json.addProperty("upper_cloth_url", "s3://inputs/upper.jpg");
-        json.addProperty("cloth_type", "upper");
-        json.addProperty("userId", "user-" + i);
-        json.addProperty("timestamp", Integer.toString(1_700_000_000 + i));
-        json.addProperty("num_inference_steps", steps);
+        json.addProperty(Fields.url(Input.PERSON), "s3://inputs/person.jpg");
+        json.addProperty(Fields.url(Input.MASK), "s3://inputs/mask.png");
+        json.addProperty(Fields.url(Input.UPPER), "s3://inputs/upper.jpg");
+        json.addProperty(Fields.CLOTH_TYPE, "upper");
+        json.addProperty(Fields.USER_ID, "user-" + i);
+        json.addProperty(Fields.TIMESTAMP, Integer.toString(1_700_000_000 + i));
+        json.addProperty(Fields.STEPS, steps);
         return json;
     }
 

@@ -1,6 +1,6 @@
 package io.omoib.vton.s3;
 
-import com.google.gson.JsonObject;
+import io.omoib.vton.protocol.Notices;
 import io.omoib.vton.service.CompletionNotifier;
 import io.omoib.vton.service.ResultName;
 import java.io.IOException;
@@ -19,7 +19,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
  * {@code {"userId": ..., "initial_timestamp": ..., "result_uri": "s3://bucket/key", "result_key": "key"}}
  * ({@code result_key} only for {@code s3://} locations). Values are the caller's, unsanitised, as the
  * seed sent them. {@link SqsWorker} also sends failure notices through it
- * ({@link #failureMessage}).
+ * ({@link Notices#failed}).
  *
  * <p>Duplicates: a job done twice (a worker stopped between storing and deleting its message) sends
  * its notice twice to a standard queue; consumers dedupe by {@code result_key}, which names the job.
@@ -45,47 +45,9 @@ public final class SqsCompletionNotifier implements CompletionNotifier {
         this.fifo = queueUrl.endsWith(".fifo");
     }
 
-    /**
-     * @param name what names the result
-     * @param location where it is stored
-     * @return the message body sent for them
-     */
-    public static String message(ResultName name, URI location) {
-        JsonObject body = new JsonObject();
-        body.addProperty("userId", name.userId());
-        body.addProperty("initial_timestamp", name.timestamp());
-        body.addProperty("result_uri", location.toString());
-        if ("s3".equals(location.getScheme())) {
-            body.addProperty("result_key", location.getPath().substring(1));
-        }
-        return body.toString();
-    }
-
-    /**
-     * @param userId the request's user id, or {@code null} when its body has none
-     *     ({@link io.omoib.vton.service.JsonRequest#identity})
-     * @param timestamp the request's timestamp, or {@code null} likewise
-     * @param requestId the id of the request (a queue worker: the SQS message id)
-     * @param field the request field at fault, or {@code null}
-     * @param error what is wrong and what to do
-     * @return {@code {"userId", "initial_timestamp", "status": "failed", "error", "field", "request_id"}},
-     *     without the members that are {@code null}; the first two in the order {@link #message} has them
-     */
-    public static String failureMessage(String userId, String timestamp, String requestId, String field, String error) {
-        JsonObject body = new JsonObject();
-        String[][] members = {{"userId", userId}, {"initial_timestamp", timestamp}, {"status", "failed"},
-                {"error", error}, {"field", field}, {"request_id", requestId}};
-        for (String[] member : members) {
-            if (member[1] != null) {
-                body.addProperty(member[0], member[1]);
-            }
-        }
-        return body.toString();
-    }
-
     @Override
     public void notify(ResultName name, URI location) throws IOException {
-        send(message(name, location), name.userId(), "done:" + location);
+        send(Notices.completed(name, location), name.userId(), "done:" + location);
     }
 
     /**
@@ -100,7 +62,7 @@ public final class SqsCompletionNotifier implements CompletionNotifier {
      */
     public void notifyFailure(String userId, String timestamp, String requestId, String field, String error)
             throws IOException {
-        send(failureMessage(userId, timestamp, requestId, field, error), userId, "failed:" + requestId);
+        send(Notices.failed(userId, timestamp, requestId, field, error), userId, "failed:" + requestId);
     }
 
     private void send(String body, String group, String identity) throws IOException {

@@ -2,21 +2,17 @@ package io.omoib.vton.s3;
 
 import io.omoib.vton.internal.LatencyWindow;
 import io.omoib.vton.internal.Limits;
-import io.omoib.vton.pipeline.InvalidParameterException;
 import io.omoib.vton.pipeline.TryOnParameters;
-import io.omoib.vton.preprocess.InvalidInputException;
-import io.omoib.vton.service.JsonRequest;
+import io.omoib.vton.protocol.JsonRequest;
+import io.omoib.vton.service.Failure;
 import io.omoib.vton.service.ProgressListener;
-import io.omoib.vton.service.RequestFieldException;
 import io.omoib.vton.service.TryOnRequest;
 import io.omoib.vton.service.TryOnResult;
 import io.omoib.vton.service.TryOnService;
-import io.omoib.vton.source.ImageSourceException;
 import io.omoib.vton.source.ImageSources;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,7 +27,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -307,6 +302,7 @@ public final class SqsWorker implements AutoCloseable {
         }
         job.heartbeat.cancel(false);
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Failure meaning = cause == null ? null : Failure.of(cause);
         try {
             if (cause == null) {
                 delete(job);
@@ -315,8 +311,8 @@ public final class SqsWorker implements AutoCloseable {
                 LOG.info("job {} done in {} ms", job.id, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - job.receivedAt));
             } else if (cause instanceof CancellationException && !receiving) {
                 release(job.message, "the worker is stopping");
-            } else if (permanent(cause)) {
-                reject(job, cause);
+            } else if (!meaning.retryable()) {
+                reject(job, meaning);
             } else {
                 retried.incrementAndGet();
                 changeVisibility(job.message, receiving ? retryDelay : Duration.ZERO);
@@ -339,42 +335,17 @@ public final class SqsWorker implements AutoCloseable {
      * Bad input: a failure notice, then the message goes. The notice names the user and timestamp
      * whenever the body has them, even when another field stopped it from becoming a request.
      */
-    private void reject(Job job, Throwable cause) throws IOException {
-        String field = field(job, cause);
+    private void reject(Job job, Failure failure) throws IOException {
+        String field = JsonRequest.field(failure, job.parsed);
         if (failures != null) {
             TryOnRequest request = job.request;
             JsonRequest.Identity who = request != null ? new JsonRequest.Identity(request.userId(), request.timestamp())
                     : JsonRequest.identity(job.message.body().getBytes(StandardCharsets.UTF_8));
-            failures.notifyFailure(who.userId(), who.timestamp(), job.id, field, cause.getMessage());
+            failures.notifyFailure(who.userId(), who.timestamp(), job.id, field, failure.message());
         }
         delete(job);
         rejected.incrementAndGet();
-        LOG.info("job {} refused ({}): {}", job.id, field == null ? "body" : field, cause.getMessage());
-    }
-
-    /** @return whether redelivering the message would fail the same way */
-    static boolean permanent(Throwable cause) {
-        if (cause instanceof InvalidInputException && cause.getCause() instanceof ImageSourceException source) {
-            return permanent(source);
-        }
-        if (cause instanceof ImageSourceException source) {
-            return source.kind() == ImageSourceException.Kind.REFUSED || source.kind() == ImageSourceException.Kind.NOT_FOUND
-                    || source.kind() == ImageSourceException.Kind.TOO_LARGE;
-        }
-        return cause instanceof IllegalArgumentException; // field, parameter and input errors among them
-    }
-
-    private static String field(Job job, Throwable cause) {
-        if (cause instanceof RequestFieldException e) {
-            return e.field();
-        }
-        if (job.parsed != null && cause instanceof InvalidInputException e) {
-            return job.parsed.field(e.input());
-        }
-        if (cause instanceof InvalidParameterException e) {
-            return JsonRequest.field(e.parameter());
-        }
-        return null;
+        LOG.info("job {} refused ({}): {}", job.id, field == null ? "body" : field, failure.message());
     }
 
     private void extend(Job job) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.protocol.Notices;
 import io.omoib.vton.service.ResultName;
 import java.io.IOException;
 import java.net.URI;
@@ -92,9 +93,9 @@ class SqsCompletionNotifierTest {
 
     @Test
     void aFailureNoticeNamesTheFieldAndLeavesOutWhatIsUnknown() {
-        JsonObject known = JsonParser.parseString(SqsCompletionNotifier.failureMessage("u1", "17", "m-1", "cloth_type",
+        JsonObject known = JsonParser.parseString(Notices.failed("u1", "17", "m-1", "cloth_type",
                 "cloth type must be one of upper, lower, overall")).getAsJsonObject();
-        JsonObject unknown = JsonParser.parseString(SqsCompletionNotifier.failureMessage(null, null, "m-2", null,
+        JsonObject unknown = JsonParser.parseString(Notices.failed(null, null, "m-2", null,
                 "invalid JSON")).getAsJsonObject();
 
         assertThat(known.keySet()).containsExactlyInAnyOrder("userId", "initial_timestamp", "status", "error", "field",

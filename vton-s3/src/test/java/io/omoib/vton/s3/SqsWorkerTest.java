@@ -1,5 +1,7 @@
 package io.omoib.vton.s3;
 
+import io.omoib.vton.protocol.Fields;
+import io.omoib.vton.preprocess.Input;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
@@ -99,13 +101,13 @@ class SqsWorkerTest {
 
     private static JsonObject job(String user, String timestamp) {
         JsonObject json = new JsonObject();
-        json.addProperty("person_image_url", "s3://inputs/person.png");
-        json.addProperty("mask_image_url", "s3://inputs/mask.png");
-        json.addProperty("upper_cloth_url", "s3://inputs/upper.jpg");
-        json.addProperty("cloth_type", "upper");
-        json.addProperty("userId", user);
-        json.addProperty("timestamp", timestamp);
-        json.addProperty("num_inference_steps", 2);
+        json.addProperty(Fields.url(Input.PERSON), "s3://inputs/person.png");
+        json.addProperty(Fields.url(Input.MASK), "s3://inputs/mask.png");
+        json.addProperty(Fields.url(Input.UPPER), "s3://inputs/upper.jpg");
+        json.addProperty(Fields.CLOTH_TYPE, "upper");
+        json.addProperty(Fields.USER_ID, user);
+        json.addProperty(Fields.TIMESTAMP, timestamp);
+        json.addProperty(Fields.STEPS, 2);
         return json;
     }
 

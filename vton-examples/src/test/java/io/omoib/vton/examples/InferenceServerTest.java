@@ -1,5 +1,7 @@
 package io.omoib.vton.examples;
 
+import io.omoib.vton.protocol.Fields;
+import io.omoib.vton.preprocess.Input;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
@@ -88,13 +90,13 @@ class InferenceServerTest {
 
     private JsonObject seedRequest(String prefix) {
         JsonObject json = new JsonObject();
-        json.addProperty("person_image_url", files.url(prefix + "/person.jpg"));
-        json.addProperty("mask_image_url", files.url("/mask.png"));
-        json.addProperty("upper_cloth_url", files.url("/upper.jpg"));
-        json.addProperty("lower_cloth_url", files.url("/lower.jpg"));
-        json.addProperty("cloth_type", "overall");
-        json.addProperty("userId", "user-1");
-        json.addProperty("timestamp", "1732900000");
+        json.addProperty(Fields.url(Input.PERSON), files.url(prefix + "/person.jpg"));
+        json.addProperty(Fields.url(Input.MASK), files.url("/mask.png"));
+        json.addProperty(Fields.url(Input.UPPER), files.url("/upper.jpg"));
+        json.addProperty(Fields.url(Input.LOWER), files.url("/lower.jpg"));
+        json.addProperty(Fields.CLOTH_TYPE, "overall");
+        json.addProperty(Fields.USER_ID, "user-1");
+        json.addProperty(Fields.TIMESTAMP, "1732900000");
         return json;
     }
 
@@ -147,7 +149,7 @@ class InferenceServerTest {
         int code = Vton.execute(new PrintWriter(new StringWriter()), new PrintWriter(err), "tryon",
                 "--person", inputs.resolve("person.jpg").toString(), "--mask", inputs.resolve("mask.png").toString(),
                 "--upper", inputs.resolve("upper.jpg").toString(), "--lower", inputs.resolve("lower.jpg").toString(),
-                "--out", dir.resolve("cli.png").toString());
+                "--dtype", "float32", "--out", dir.resolve("cli.png").toString());
         assertThat(code).as(err.toString()).isZero();
         assertThat(served).isEqualTo(ImageCodec.defaults().decode(dir.resolve("cli.png")));
     }

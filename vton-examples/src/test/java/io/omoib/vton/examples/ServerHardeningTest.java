@@ -410,7 +410,7 @@ class ServerHardeningTest {
             }
 
             // each holds one first buffer for its one byte, counted in the shared budget
-            awaitGauge("vton_http_body_buffer_bytes", (long) connections * InferenceServer.FIRST_BODY_BUFFER);
+            awaitGauge("vton_http_body_buffer_bytes", (long) connections * InvocationBody.FIRST_BUFFER);
             assertThat(exchange(ping())).startsWith("HTTP/1.1 200");
         } finally {
             for (Socket s : held) {

@@ -1,6 +1,6 @@
 package io.omoib.vton.benchmarks;
 
-import io.omoib.vton.protocol.RequestBody;
+import io.omoib.vton.protocol.RequestJson;
 import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.preprocess.ClothType;
 import java.awt.image.BufferedImage;
@@ -110,7 +110,7 @@ public final class ServerAttacks {
         BufferedImage gray = new BufferedImage(40_000, 1000, BufferedImage.TYPE_BYTE_GRAY);
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ImageIO.write(gray, "png", png);
-        RequestBody body = new RequestBody(ClothType.OVERALL).userId("attacker").timestamp("1").steps(2);
+        RequestJson body = new RequestJson(ClothType.OVERALL).userId("attacker").timestamp("1").steps(2);
         for (Input input : Input.values()) {
             body.image(input, png.toByteArray());
         }
@@ -124,7 +124,7 @@ public final class ServerAttacks {
 
     private static Map<String, List<Integer>> slowHosts(int port, int slowPort) throws Exception {
         String base = "http://127.0.0.1:" + slowPort + "/";
-        RequestBody body = new RequestBody(ClothType.OVERALL).userId("attacker").timestamp("1")
+        RequestJson body = new RequestJson(ClothType.OVERALL).userId("attacker").timestamp("1")
                 .url(Input.PERSON, base + "person.jpg").url(Input.MASK, base + "mask.png")
                 .url(Input.UPPER, base + "upper.jpg").url(Input.LOWER, base + "lower.jpg");
         List<CompletableFuture<Integer>> slow = new ArrayList<>();

@@ -1,6 +1,6 @@
 package io.omoib.vton.benchmarks;
 
-import io.omoib.vton.protocol.RequestBody;
+import io.omoib.vton.protocol.RequestJson;
 import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.preprocess.ClothType;
 import java.io.IOException;
@@ -82,7 +82,7 @@ public final class ServerLoad {
     /** The seed server's request, all four images inline, for the server on {@code port}. */
     static HttpRequest seedRequest(int port) throws Exception {
         PreprocessWork inputs = PreprocessWork.synthetic();
-        RequestBody body = new RequestBody(ClothType.OVERALL).userId("bench").timestamp("1").steps(PipelineWork.STEPS);
+        RequestJson body = new RequestJson(ClothType.OVERALL).userId("bench").timestamp("1").steps(PipelineWork.STEPS);
         for (Input input : Input.values()) {
             body.image(input, inputs.encoded(input.ordinal()));
         }

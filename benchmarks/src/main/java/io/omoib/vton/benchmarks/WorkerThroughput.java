@@ -1,6 +1,6 @@
 package io.omoib.vton.benchmarks;
 
-import io.omoib.vton.protocol.RequestBody;
+import io.omoib.vton.protocol.RequestJson;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
@@ -165,7 +165,7 @@ public final class WorkerThroughput {
     }
 
     private static String job(int queue, int i) {
-        return new RequestBody(ClothType.OVERALL).userId("bench-" + queue).timestamp(Integer.toString(i))
+        return new RequestJson(ClothType.OVERALL).userId("bench-" + queue).timestamp(Integer.toString(i))
                 .url(Input.PERSON, "s3://inputs/person.jpg").url(Input.MASK, "s3://inputs/mask.jpg")
                 .url(Input.UPPER, "s3://inputs/upper.jpg").url(Input.LOWER, "s3://inputs/lower.jpg")
                 .steps(15).toJson();

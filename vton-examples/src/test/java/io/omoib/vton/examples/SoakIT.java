@@ -1,6 +1,6 @@
 package io.omoib.vton.examples;
 
-import io.omoib.vton.protocol.RequestBody;
+import io.omoib.vton.protocol.RequestJson;
 import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.preprocess.ClothType;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -80,7 +80,7 @@ class SoakIT {
             assertThat(listening.find()).isTrue();
             assertThat(out.readLine()).startsWith("warmed up:");
             assertThat(out.readLine()).startsWith("ready:");
-            RequestBody body = new RequestBody(ClothType.UPPER).userId("soak").timestamp("1").steps(2)
+            RequestJson body = new RequestJson(ClothType.UPPER).userId("soak").timestamp("1").steps(2)
                     .image(Input.PERSON, Samples.bytes("person.jpg")).image(Input.MASK, Samples.bytes("mask.png"))
                     .image(Input.UPPER, Samples.bytes("upper.jpg"));
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -17,13 +17,13 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The contract's field names, written out here once, and the writer and reader agreeing on them. */
-class RequestBodyTest {
+class RequestJsonTest {
     /** Inline images only: these tests resolve no URL. */
     private static final ImageSources SOURCES = ImageSources.builder().build();
 
     @Test
     void theWrittenFieldsAreTheSeeds() {
-        JsonObject json = JsonParser.parseString(new RequestBody(ClothType.OVERALL).userId("u1").timestamp("17")
+        JsonObject json = JsonParser.parseString(new RequestJson(ClothType.OVERALL).userId("u1").timestamp("17")
                 .url(Input.PERSON, "https://a.example/p.jpg").url(Input.MASK, "https://a.example/m.png")
                 .image(Input.UPPER, new byte[] {1, 2, 3}).url(Input.LOWER, "https://a.example/l.jpg")
                 .steps(15).guidance(2.5).seed(42).toJson()).getAsJsonObject();
@@ -37,7 +37,7 @@ class RequestBodyTest {
 
     @Test
     void whatIsWrittenParsesBackAndNamesTheFieldOfEachInput() {
-        byte[] body = new RequestBody(ClothType.UPPER).userId("u1").timestamp("17")
+        byte[] body = new RequestJson(ClothType.UPPER).userId("u1").timestamp("17")
                 .image(Input.PERSON, new byte[] {8}).image(Input.MASK, new byte[] {9})
                 .image(Input.UPPER, new byte[] {10}).steps(7).seed(3).toJson().getBytes(StandardCharsets.UTF_8);
 
@@ -53,7 +53,7 @@ class RequestBodyTest {
 
     @Test
     void aFailureIsNamedByTheFieldThatCarriedItsInput() {
-        byte[] body = new RequestBody(ClothType.UPPER).userId("u").timestamp("1").image(Input.PERSON, new byte[] {1})
+        byte[] body = new RequestJson(ClothType.UPPER).userId("u").timestamp("1").image(Input.PERSON, new byte[] {1})
                 .image(Input.MASK, new byte[] {2}).image(Input.UPPER, new byte[] {3}).toJson()
                 .getBytes(StandardCharsets.UTF_8);
         JsonRequest parsed = JsonRequest.parse(body, SOURCES, TryOnParameters.builder().build(), Duration.ofSeconds(5));
@@ -68,7 +68,7 @@ class RequestBodyTest {
 
     @Test
     void aNumberInQuotesIsRefusedByItsField() {
-        String body = new RequestBody(ClothType.UPPER).userId("u").timestamp("1").toJson()
+        String body = new RequestJson(ClothType.UPPER).userId("u").timestamp("1").toJson()
                 .replace("}", ",\"guidance_scale\":\"2.5\"}");
 
         assertThatThrownBy(() -> JsonRequest.parse(body.getBytes(StandardCharsets.UTF_8), SOURCES,

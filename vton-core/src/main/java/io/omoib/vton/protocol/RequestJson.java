@@ -12,12 +12,12 @@ import java.util.Objects;
  * it; {@link JsonRequest#parse} reads it back. Not thread-safe.
  *
  * <pre>{@code
- * String body = new RequestBody(ClothType.UPPER).userId("u1").timestamp("1700000000")
+ * String body = new RequestJson(ClothType.UPPER).userId("u1").timestamp("1700000000")
  *         .url(Input.PERSON, "s3://inputs/person.jpg").url(Input.MASK, "s3://inputs/mask.png")
  *         .url(Input.UPPER, "s3://inputs/shirt.jpg").toJson();
  * }</pre>
  */
-public final class RequestBody {
+public final class RequestJson {
     private final JsonObject json = new JsonObject();
 
     /**
@@ -25,7 +25,7 @@ public final class RequestBody {
      *
      * @param clothType the garments the request changes; it decides which images the body needs
      */
-    public RequestBody(ClothType clothType) {
+    public RequestJson(ClothType clothType) {
         json.addProperty(Fields.CLOTH_TYPE, clothType.name().toLowerCase(Locale.ROOT));
     }
 
@@ -35,7 +35,7 @@ public final class RequestBody {
      * @param userId the user id
      * @return this body
      */
-    public RequestBody userId(String userId) {
+    public RequestJson userId(String userId) {
         json.addProperty(Fields.USER_ID, Objects.requireNonNull(userId, "userId"));
         return this;
     }
@@ -46,7 +46,7 @@ public final class RequestBody {
      * @param timestamp the request's timestamp, as the client names it
      * @return this body
      */
-    public RequestBody timestamp(String timestamp) {
+    public RequestJson timestamp(String timestamp) {
         json.addProperty(Fields.TIMESTAMP, Objects.requireNonNull(timestamp, "timestamp"));
         return this;
     }
@@ -58,7 +58,7 @@ public final class RequestBody {
      * @param url where the server reads it ({@code https://}, {@code s3://} ...)
      * @return this body
      */
-    public RequestBody url(Input input, String url) {
+    public RequestJson url(Input input, String url) {
         json.addProperty(Fields.url(input), Objects.requireNonNull(url, "url"));
         return this;
     }
@@ -70,7 +70,7 @@ public final class RequestBody {
      * @param encoded the image file's bytes (JPEG, PNG ...)
      * @return this body
      */
-    public RequestBody image(Input input, byte[] encoded) {
+    public RequestJson image(Input input, byte[] encoded) {
         json.addProperty(Fields.image(input), Base64.getEncoder().encodeToString(encoded));
         return this;
     }
@@ -81,7 +81,7 @@ public final class RequestBody {
      * @param steps DDIM steps
      * @return this body
      */
-    public RequestBody steps(int steps) {
+    public RequestJson steps(int steps) {
         json.addProperty(Fields.STEPS, steps);
         return this;
     }
@@ -92,7 +92,7 @@ public final class RequestBody {
      * @param guidance the scale; 1 or less runs without guidance
      * @return this body
      */
-    public RequestBody guidance(double guidance) {
+    public RequestJson guidance(double guidance) {
         json.addProperty(Fields.GUIDANCE, guidance);
         return this;
     }
@@ -103,7 +103,7 @@ public final class RequestBody {
      * @param seed the seed
      * @return this body
      */
-    public RequestBody seed(long seed) {
+    public RequestJson seed(long seed) {
         json.addProperty(Fields.SEED, seed);
         return this;
     }

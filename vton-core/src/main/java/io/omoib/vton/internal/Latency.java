@@ -38,7 +38,11 @@ public final class Latency {
                 .register(registry);
     }
 
-    /** @param nanos one latency, in nanoseconds, recorded in both timers */
+    /**
+     * Records one latency in both timers.
+     *
+     * @param nanos the latency, in nanoseconds
+     */
     public void record(long nanos) {
         percentiles.record(nanos, TimeUnit.NANOSECONDS);
         histogram.record(nanos, TimeUnit.NANOSECONDS);

@@ -46,7 +46,11 @@ public final class Throughput {
         count[slot]++;
     }
 
-    /** @return events per second in the last minute, or since creation if that was sooner */
+    /**
+     * Reads the rate, as the gauge does.
+     *
+     * @return events per second in the last minute, or since creation if that was sooner
+     */
     public synchronized double perSecond() {
         long elapsed = System.nanoTime() - started;
         long now = elapsed / NANOS_PER_SECOND;

@@ -1,5 +1,6 @@
 package io.omoib.vton.internal;
 
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Arrays;
@@ -8,13 +9,14 @@ import java.util.Arrays;
  * Events per second over the last minute (or since creation, if sooner), as a gauge in a
  * {@link MeterRegistry}: what Prometheus computes as {@code rate(NAME_count[1m])} from a timer, kept for
  * readers of {@code /metrics} without a query language. Counts are kept per second, the last 60 of
- * them. Thread-safe.
+ * them, by the registry's clock. Thread-safe.
  */
 public final class Throughput {
     private static final int SECONDS = 60;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
-    private final long started = System.nanoTime();
+    private final Clock clock;
+    private final long started;
     /** Slot {@code s % 60} counts the events of second {@code s} since creation; -1: no such second yet. */
     private final long[] second = new long[SECONDS];
     private final long[] count = new long[SECONDS];
@@ -32,12 +34,14 @@ public final class Throughput {
     public Throughput(MeterRegistry registry, String name, String description) {
         Arrays.fill(second, -1);
         this.registry = registry;
+        this.clock = registry.config().clock();
+        this.started = clock.monotonicTime();
         this.gauge = Gauge.builder(name, this, Throughput::perSecond).description(description).register(registry);
     }
 
     /** Counts one event, now. */
     public synchronized void add() {
-        long now = (System.nanoTime() - started) / NANOS_PER_SECOND;
+        long now = (clock.monotonicTime() - started) / NANOS_PER_SECOND;
         int slot = (int) (now % SECONDS);
         if (second[slot] != now) {
             second[slot] = now;
@@ -52,7 +56,7 @@ public final class Throughput {
      * @return events per second in the last minute, or since creation if that was sooner
      */
     public synchronized double perSecond() {
-        long elapsed = System.nanoTime() - started;
+        long elapsed = clock.monotonicTime() - started;
         long now = elapsed / NANOS_PER_SECOND;
         long recent = 0;
         for (int i = 0; i < SECONDS; i++) {

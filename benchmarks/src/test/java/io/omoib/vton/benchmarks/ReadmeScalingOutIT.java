@@ -55,7 +55,7 @@ class ReadmeScalingOutIT {
         String metrics = out.lines().filter(l -> l.startsWith("vton_worker_messages_total{outcome=\"completed\"}"))
                 .map(l -> l.substring(l.lastIndexOf(' ') + 1)).reduce("", (a, b) -> a + " " + b);
         assertThat(metrics.strip().split(" ")).as("both workers report, and together they did the four jobs")
-                .hasSize(2).satisfies(counts -> assertThat(Integer.parseInt(counts[0]) + Integer.parseInt(counts[1])).isEqualTo(4));
+                .hasSize(2).satisfies(counts -> assertThat(Double.parseDouble(counts[0]) + Double.parseDouble(counts[1])).isEqualTo(4));
         assertThat(Files.readString(dir.resolve("worker-1.log"))).contains("ready:", "stopping:", "stopped");
     }
 }

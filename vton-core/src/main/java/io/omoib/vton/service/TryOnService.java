@@ -1,5 +1,7 @@
 package io.omoib.vton.service;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.omoib.vton.internal.Limits;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.InferenceException;
@@ -64,8 +66,8 @@ import org.slf4j.LoggerFactory;
  * is a sink), sends the notice, and completes the future.
  *
  * <p>A request ends exactly once, however it ends (result, failure, deadline, cancellation, close):
- * its slot, counters and progress are settled first and its future completes last, so
- * {@link #metrics()} read after the future completed already counts it.
+ * its slot, meters and progress are settled first and its future completes last, so
+ * the meters read after the future completed already count it.
  *
  * <p>Cancelling a future, or its deadline passing, ends the request at once: its reads still running
  * are interrupted (a URL fetch is aborted) and those waiting never start, a decode in progress has its
@@ -91,7 +93,7 @@ public final class TryOnService implements AutoCloseable {
     private final List<Worker> workers = new ArrayList<>();
     private final Semaphore slots;
     private final BatchQueue<Job> queue;
-    private final MetricsRecorder metrics = new MetricsRecorder();
+    private final MetricsRecorder metrics;
     /** Requests accepted and not yet ended; guarded by its own monitor, which {@link #close} waits on. */
     private final Set<Job> active = new HashSet<>();
     private volatile boolean closing;
@@ -105,6 +107,7 @@ public final class TryOnService implements AutoCloseable {
         this.sink = b.sink;
         this.notifier = b.notifier;
         this.slots = new Semaphore(capacity);
+        this.metrics = new MetricsRecorder(b.meterRegistry, () -> capacity - slots.availablePermits());
         this.queue = new BatchQueue<>(b.maxBatch, b.maxWait.toNanos(), TimeUnit.NANOSECONDS, Job::batchesWith,
                 job -> !job.isDone());
         this.io = Executors.newFixedThreadPool(b.ioThreads, daemonThreads("vton-io-"));
@@ -152,7 +155,6 @@ public final class TryOnService implements AutoCloseable {
             throw new QueueFullException(capacity);
         }
         Job job = new Job(request, parameters, width, height);
-        metrics.submitted();
         synchronized (active) {
             active.add(job);
         }
@@ -170,11 +172,6 @@ public final class TryOnService implements AutoCloseable {
             job.end(null, new RejectedExecutionException("the try-on service is closed"));
         }
         return job.result;
-    }
-
-    /** @return the queue and counters now; a request whose future has completed is counted */
-    public ServiceMetrics metrics() {
-        return metrics.snapshot(capacity - slots.availablePermits());
     }
 
     /** @return whether every worker thread is alive and the service accepts requests */
@@ -241,6 +238,7 @@ public final class TryOnService implements AutoCloseable {
         io.shutdownNow();
         fetches.close();
         timer.shutdownNow();
+        metrics.close();
     }
 
     /**
@@ -680,6 +678,7 @@ public final class TryOnService implements AutoCloseable {
         private ImageCodec codec = ImageCodec.defaults();
         private ResultSink sink;
         private CompletionNotifier notifier;
+        private MeterRegistry meterRegistry = new CompositeMeterRegistry();
 
         private Builder() {
         }
@@ -784,6 +783,30 @@ public final class TryOnService implements AutoCloseable {
         /** @param value told after the sink stored a result; default none */
         public Builder notifier(CompletionNotifier value) {
             notifier = value;
+            return this;
+        }
+
+        /**
+         * Where the service records its meters (Prometheus names in brackets): the counter
+         * {@code vton.requests} tagged {@code outcome} = {@code completed}, {@code failed}, {@code cancelled}
+         * or {@code rejected} ({@code vton_requests_total}); the gauges {@code vton.queue.depth} (requests
+         * accepted and not yet running) and {@code vton.in.flight} (inside a pipeline run); the timer
+         * {@code vton.latency}, submission to result, with its 0.5, 0.95 and 0.99 percentiles
+         * ({@code vton_latency_seconds{quantile}}, {@code _count}, {@code _sum}, {@code _max}) and its
+         * histogram {@code vton.latency.histogram} ({@code vton_latency_histogram_seconds_bucket}, 10 ms
+         * to 1 h); and the gauge {@code vton.throughput}, results per second over the last minute.
+         * {@link TryOnService#close} removes the gauges; counters and timers stay, for the next service.
+         *
+         * <p>Default: a {@link CompositeMeterRegistry} with no registries, on which every meter is a
+         * no-op (Micrometer's documented behaviour), so a service records nothing unless the application
+         * says where. Not {@code Metrics.globalRegistry}: that is JVM-wide state, and two services there
+         * would share one set of gauges, which Micrometer binds to whichever registered first.
+         *
+         * @param value the application's registry; give each live service its own, as gauges of the same
+         *     name are registered once per registry
+         */
+        public Builder meterRegistry(MeterRegistry value) {
+            meterRegistry = Objects.requireNonNull(value, "meterRegistry");
             return this;
         }
 

@@ -3,6 +3,7 @@ package io.omoib.vton.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.InferenceException;
 import io.omoib.vton.pipeline.TestModels;
@@ -57,8 +58,9 @@ class FaultInjectionTest {
     @Test
     void aUnetThatThrowsMidRunFailsThatRequestAndTheWorkerServesTheNext() throws Exception {
         List<Integer> steps = new CopyOnWriteArrayList<>();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (CatVTONPipeline broken = CatVTONPipeline.builder().modelDirectory(toyWithThrowingUnet()).build();
-             TryOnService service = TryOnService.builder().pipeline(broken).build()) {
+             TryOnService service = TryOnService.builder().pipeline(broken).meterRegistry(meters).build()) {
             CompletableFuture<TryOnResult> failing = service.submit(TryOnServiceTest.request(1)
                     .parameters(TryOnParameters.builder().steps(15).build())
                     .progress(e -> {
@@ -75,8 +77,8 @@ class FaultInjectionTest {
                     .parameters(TryOnParameters.builder().steps(3).build()).build()).get(60, TimeUnit.SECONDS);
             assertThat(next.image().width()).isEqualTo(384);
             assertThat(service.isHealthy()).isTrue();
-            assertThat(service.metrics().failed()).isEqualTo(1);
-            assertThat(service.metrics().completed()).isEqualTo(1);
+            assertThat(TryOnServiceTest.requests(meters, "failed")).isEqualTo(1);
+            assertThat(TryOnServiceTest.requests(meters, "completed")).isEqualTo(1);
         }
     }
 

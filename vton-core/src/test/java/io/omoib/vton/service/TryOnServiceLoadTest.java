@@ -2,6 +2,8 @@ package io.omoib.vton.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.TestModels;
 import io.omoib.vton.preprocess.ClothType;
@@ -58,8 +60,9 @@ class TryOnServiceLoadTest {
         AtomicInteger refusals = new AtomicInteger();
         Semaphore completions = new Semaphore(0);
         Set<String> ids = ConcurrentHashMap.newKeySet();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (TryOnService service = TryOnService.builder().pipeline(toy).maxBatch(4).queueCapacity(48)
-                .maxWait(Duration.ofMillis(5)).build()) {
+                .maxWait(Duration.ofMillis(5)).meterRegistry(meters).build()) {
             ExecutorService clients = Executors.newFixedThreadPool(threads);
             List<Future<Integer>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
@@ -103,22 +106,29 @@ class TryOnServiceLoadTest {
             }
             clients.shutdown();
 
-            ServiceMetrics metrics = service.metrics();
             assertThat(total).isEqualTo(1000);
             assertThat(ids).hasSize(1000);
-            assertThat(metrics.completed()).isEqualTo(1000);
-            assertThat(metrics.failed()).isZero();
-            assertThat(metrics.rejected()).isEqualTo(refusals.get());
-            assertThat(metrics.queued()).isZero();
-            assertThat(metrics.inFlight()).isZero();
-            assertThat(metrics.latencyP50Millis()).isPositive().isLessThanOrEqualTo(metrics.latencyP99Millis());
-            assertThat(metrics.imagesPerSecond()).isPositive();
+            assertThat(TryOnServiceTest.requests(meters, "completed")).isEqualTo(1000);
+            assertThat(TryOnServiceTest.requests(meters, "failed")).isZero();
+            assertThat(TryOnServiceTest.requests(meters, "rejected")).isEqualTo(refusals.get());
+            assertThat(TryOnServiceTest.gauge(meters, "vton.queue.depth")).isZero();
+            assertThat(TryOnServiceTest.gauge(meters, "vton.in.flight")).isZero();
+            Timer latency = meters.get("vton.latency").timer();
+            assertThat(latency.count()).isEqualTo(1000);
+            assertThat(meters.get("vton.latency.histogram").timer().count()).isEqualTo(1000);
+            double[] percentiles = java.util.Arrays.stream(latency.takeSnapshot().percentileValues())
+                    .mapToDouble(p -> p.value(TimeUnit.MILLISECONDS)).toArray();
+            assertThat(percentiles).hasSize(3);
+            assertThat(percentiles[0]).isPositive().isLessThanOrEqualTo(percentiles[2]);
+            assertThat(TryOnServiceTest.gauge(meters, "vton.throughput")).isPositive();
         }
     }
 
     @Test
     void closeUnderLoadAnswersEveryAcceptedRequest() throws Exception {
-        TryOnService service = TryOnService.builder().pipeline(toy).maxBatch(4).queueCapacity(32).build();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        TryOnService service = TryOnService.builder().pipeline(toy).maxBatch(4).queueCapacity(32).meterRegistry(meters)
+                .build();
         List<CompletableFuture<TryOnResult>> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
         CountDownLatch someDone = new CountDownLatch(20);
         Semaphore completions = new Semaphore(0);
@@ -166,6 +176,6 @@ class TryOnServiceLoadTest {
         }
         assertThat(completed).isGreaterThanOrEqualTo(20);
         assertThat(completed + refused).isEqualTo(accepted.size());
-        assertThat(service.metrics().completed()).isEqualTo(completed);
+        assertThat(TryOnServiceTest.requests(meters, "completed")).isEqualTo(completed);
     }
 }

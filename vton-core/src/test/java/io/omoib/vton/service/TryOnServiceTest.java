@@ -3,6 +3,10 @@ package io.omoib.vton.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.InvalidParameterException;
 import io.omoib.vton.pipeline.TestModels;
@@ -70,6 +74,16 @@ class TryOnServiceTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** @return requests that ended with {@code outcome}, as the service counted them in {@code meters} */
+    static long requests(MeterRegistry meters, String outcome) {
+        return (long) meters.get("vton.requests").tag("outcome", outcome).counter().count();
+    }
+
+    /** @return a gauge of the service's, now */
+    static double gauge(MeterRegistry meters, String name) {
+        return meters.get(name).gauge().value();
     }
 
     static TryOnRequest.Builder request(int seed) {
@@ -172,14 +186,15 @@ class TryOnServiceTest {
     @Test
     void aFullQueueRefusesMoreAndRecovers() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        try (TryOnService service = TryOnService.builder().pipeline(toy).queueCapacity(2).build()) {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (TryOnService service = TryOnService.builder().pipeline(toy).queueCapacity(2).meterRegistry(meters).build()) {
             CompletableFuture<TryOnResult> first = service.submit(request(1).person(gated(gate, PERSON)).build());
             CompletableFuture<TryOnResult> second = service.submit(request(2).person(gated(gate, PERSON)).build());
 
             assertThatThrownBy(() -> service.submit(request(3).build())).isInstanceOf(QueueFullException.class)
                     .hasMessageContaining("2 requests waiting");
-            assertThat(service.metrics().queued()).isEqualTo(2);
-            assertThat(service.metrics().rejected()).isEqualTo(1);
+            assertThat(gauge(meters, "vton.queue.depth")).isEqualTo(2);
+            assertThat(requests(meters, "rejected")).isEqualTo(1);
 
             gate.countDown();
             first.get(60, TimeUnit.SECONDS);
@@ -192,8 +207,9 @@ class TryOnServiceTest {
     void aCancelledRequestLeavesWithoutHarmingTheOthers() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         List<ProgressListener.Stage> cancelledStages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (TryOnService service = TryOnService.builder().pipeline(toy).maxBatch(4)
-                .maxWait(Duration.ofSeconds(30)).build()) {
+                .maxWait(Duration.ofSeconds(30)).meterRegistry(meters).build()) {
             CompletableFuture<TryOnResult> kept = service.submit(request(1).person(gated(gate, PERSON)).build());
             CompletableFuture<TryOnResult> dropped = service.submit(request(2).person(gated(gate, PERSON))
                     .progress(e -> cancelledStages.add(e.stage())).build());
@@ -205,8 +221,8 @@ class TryOnServiceTest {
             assertThat(result.image()).isEqualTo(toy.run(prepared, QUICK.toBuilder().seed(1).build()));
             assertThat(dropped).isCancelled();
             assertThat(cancelledStages).doesNotContain(ProgressListener.Stage.RUNNING);
-            assertThat(service.metrics().cancelled()).isEqualTo(1);
-            assertThat(service.metrics().completed()).isEqualTo(1);
+            assertThat(requests(meters, "cancelled")).isEqualTo(1);
+            assertThat(requests(meters, "completed")).isEqualTo(1);
         }
     }
 
@@ -233,14 +249,15 @@ class TryOnServiceTest {
     @Test
     void aRequestPastItsDeadlineFailsWithATimeout() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (TryOnService service = TryOnService.builder().pipeline(toy).meterRegistry(meters).build()) {
             CompletableFuture<TryOnResult> late = service.submit(request(1).person(gated(gate, PERSON))
                     .timeout(Duration.ofMillis(100)).build());
 
             assertThat(failure(late)).isInstanceOf(TimeoutException.class).hasMessageContaining("100 ms");
             gate.countDown();
             assertThat(service.submit(request(2).build()).get(60, TimeUnit.SECONDS).image()).isNotNull();
-            assertThat(service.metrics().failed()).isEqualTo(1);
+            assertThat(requests(meters, "failed")).isEqualTo(1);
         }
     }
 
@@ -319,8 +336,9 @@ class TryOnServiceTest {
         // fits one request's four images (72 MB at its last decode) and not two requests' at once
         byte[] large = ImageCodec.defaults().encodePng(RgbImage.filled(2000, 2000, 250, 250, 250));
         DecodeBudget budget = DecodeBudget.of(80L << 20, Duration.ofMillis(200));
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (TryOnService service = TryOnService.builder().pipeline(toy).ioThreads(4).queueCapacity(64)
-                .codec(ImageCodec.builder().budget(budget).build()).build()) {
+                .codec(ImageCodec.builder().budget(budget).build()).meterRegistry(meters).build()) {
             List<CompletableFuture<TryOnResult>> bombs = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 ImageSource image = ImageSource.of(large, "large" + i + ".png");
@@ -342,7 +360,7 @@ class TryOnServiceTest {
             assertThat(budget.available()).as("every reservation returned").isEqualTo(80L << 20);
             assertThat(service.isHealthy()).isTrue();
             assertThat(service.submit(request(99).build()).get(60, TimeUnit.SECONDS).image()).isNotNull();
-            assertThat(service.metrics().failed()).isEqualTo(refused);
+            assertThat(requests(meters, "failed")).isEqualTo(refused);
         }
     }
 
@@ -616,25 +634,71 @@ class TryOnServiceTest {
 
     @Test
     void metricsReadAfterAFutureCompletesAlreadyCountItsRequest() throws Exception {
-        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (TryOnService service = TryOnService.builder().pipeline(toy).meterRegistry(meters).build()) {
             for (int i = 1; i <= 20; i++) {
                 service.submit(request(i).build()).get(60, TimeUnit.SECONDS);
-                ServiceMetrics afterResult = service.metrics();
-                assertThat(afterResult.completed()).as("completed after result %d", i).isEqualTo(i);
-                assertThat(afterResult.inFlight()).as("in flight after result %d", i).isZero();
-                assertThat(afterResult.queued()).as("queued after result %d", i).isZero();
+                assertThat(requests(meters, "completed")).as("completed after result %d", i).isEqualTo(i);
+                assertThat(meters.get("vton.latency").timer().count()).as("timed after result %d", i).isEqualTo(i);
+                assertThat(gauge(meters, "vton.in.flight")).as("in flight after result %d", i).isZero();
+                assertThat(gauge(meters, "vton.queue.depth")).as("queued after result %d", i).isZero();
             }
             CompletableFuture<TryOnResult> bad = service.submit(request(1)
                     .person(ImageSource.of(new byte[] {1, 2, 3}, "bad")).build());
             failure(bad);
-            assertThat(service.metrics().failed()).isEqualTo(1);
-            assertThat(service.metrics().queued()).isZero();
+            assertThat(requests(meters, "failed")).isEqualTo(1);
+            assertThat(gauge(meters, "vton.queue.depth")).isZero();
+            assertThat(meters.get("vton.latency").timer().count()).as("failures are not timed").isEqualTo(20);
+        }
+    }
+
+    @Test
+    void latencyIsTimedTwiceForPercentilesAndForAHistogramAndThroughputIsAGauge() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (TryOnService service = TryOnService.builder().pipeline(toy).meterRegistry(meters).build()) {
+            long started = System.nanoTime();
+            TryOnResult result = service.submit(request(1).build()).get(60, TimeUnit.SECONDS);
+            long elapsed = System.nanoTime() - started;
+
+            Timer latency = meters.get("vton.latency").timer();
+            Timer histogram = meters.get("vton.latency.histogram").timer();
+            for (Timer timer : List.of(latency, histogram)) {
+                assertThat(timer.count()).isEqualTo(1);
+                assertThat(timer.totalTime(TimeUnit.NANOSECONDS)).as("submission to result")
+                        .isGreaterThanOrEqualTo(result.timings().total()).isLessThanOrEqualTo(elapsed);
+            }
+            assertThat(latency.takeSnapshot().percentileValues()).extracting(v -> v.percentile())
+                    .containsExactly(0.5, 0.95, 0.99);
+            assertThat(gauge(meters, "vton.throughput")).isPositive();
+            assertThat(meters.get("vton.requests").counters()).extracting(c -> c.getId().getTag("outcome"))
+                    .containsExactlyInAnyOrder("completed", "failed", "cancelled", "rejected");
+        }
+    }
+
+    @Test
+    void closeRemovesTheGaugesSoThatTheNextServiceOnTheRegistryReportsItsOwn() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        CountDownLatch gate = new CountDownLatch(1);
+        try (TryOnService first = TryOnService.builder().pipeline(toy).meterRegistry(meters).build()) {
+            first.submit(request(1).build()).get(60, TimeUnit.SECONDS);
+        }
+        assertThat(meters.find("vton.queue.depth").gauge()).isNull();
+        assertThat(meters.find("vton.throughput").gauge()).isNull();
+
+        try (TryOnService second = TryOnService.builder().pipeline(toy).meterRegistry(meters).build()) {
+            CompletableFuture<TryOnResult> waiting = second.submit(request(2).person(gated(gate, PERSON)).build());
+
+            assertThat(gauge(meters, "vton.queue.depth")).as("the second service's queue").isEqualTo(1);
+            gate.countDown();
+            waiting.get(60, TimeUnit.SECONDS);
+            assertThat(requests(meters, "completed")).as("counters continue across services").isEqualTo(2);
         }
     }
 
     @Test
     void sizesTheModelDoesNotSupportAreRefusedAtSubmission() {
-        try (TryOnService service = TryOnService.builder().pipeline(toy).build()) {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (TryOnService service = TryOnService.builder().pipeline(toy).meterRegistry(meters).build()) {
             assertThatThrownBy(() -> service.submit(request(1).size(320, 448).build()))
                     .isInstanceOfSatisfying(InvalidParameterException.class,
                             e -> assertThat(e.parameter()).isEqualTo(InvalidParameterException.Parameter.SIZE))
@@ -643,7 +707,8 @@ class TryOnServiceTest {
                     .build())).isInstanceOfSatisfying(InvalidParameterException.class,
                             e -> assertThat(e.parameter()).isEqualTo(InvalidParameterException.Parameter.STEPS))
                     .hasMessageContaining("1000 steps");
-            assertThat(service.metrics().submitted()).isZero();
+            assertThat(meters.get("vton.requests").counters()).as("neither accepted nor counted")
+                    .extracting(Counter::count).containsOnly(0.0);
         }
     }
 
@@ -675,7 +740,8 @@ class TryOnServiceTest {
 
     @Test
     void closeFinishesAcceptedWorkThenRefusesMore() throws Exception {
-        TryOnService service = TryOnService.builder().pipeline(toy).queueCapacity(16).build();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        TryOnService service = TryOnService.builder().pipeline(toy).queueCapacity(16).meterRegistry(meters).build();
         List<CompletableFuture<TryOnResult>> futures = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             futures.add(service.submit(request(i).build()));
@@ -685,7 +751,7 @@ class TryOnServiceTest {
         for (CompletableFuture<TryOnResult> f : futures) {
             assertThat(f).isCompleted();
         }
-        assertThat(service.metrics().completed()).isEqualTo(6);
+        assertThat(requests(meters, "completed")).isEqualTo(6);
         assertThat(service.isHealthy()).isFalse();
         assertThatThrownBy(() -> service.submit(request(9).build())).isInstanceOf(RejectedExecutionException.class)
                 .hasMessageContaining("closed");
@@ -693,7 +759,8 @@ class TryOnServiceTest {
 
     @Test
     void closeCalledFromAResultsOwnCallbackDoesNotWaitForThatResult() throws Exception {
-        TryOnService service = TryOnService.builder().pipeline(toy).build();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        TryOnService service = TryOnService.builder().pipeline(toy).meterRegistry(meters).build();
         CompletableFuture<Void> closed = new CompletableFuture<>();
         service.submit(request(1).build()).whenComplete((result, error) -> {
             service.close(Duration.ofMinutes(10));
@@ -702,7 +769,7 @@ class TryOnServiceTest {
 
         // a close() that waited for the future whose callback called it would take its 10-minute grace
         closed.get(120, TimeUnit.SECONDS);
-        assertThat(service.metrics().completed()).isEqualTo(1);
+        assertThat(requests(meters, "completed")).isEqualTo(1);
     }
 
     @Test

@@ -1,6 +1,10 @@
 package io.omoib.vton.examples;
 
 import com.google.gson.JsonObject;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -21,8 +25,6 @@ import io.netty.handler.timeout.WriteTimeoutHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.s3.SqsWorker;
-import io.omoib.vton.s3.WorkerMetrics;
-import io.omoib.vton.service.ServiceMetrics;
 import io.omoib.vton.service.TryOnService;
 import io.omoib.vton.source.ImageSources;
 import java.io.IOException;
@@ -74,16 +76,19 @@ final class InferenceServer implements AutoCloseable {
     private final AtomicInteger slowClientsClosed = new AtomicInteger();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final int concurrentTransforms;
+    private final PrometheusMeterRegistry meters;
     private volatile TryOnService service;
     private volatile SqsWorker worker;
     private volatile boolean draining;
 
     private InferenceServer(Builder b) throws IOException {
+        this.meters = b.meters != null ? b.meters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.maxBodyBytes = b.maxBodyBytes;
         // bodies held at once: 16 of the largest, within a quarter of the heap, but always room for one
         this.budget = new BodyBudget(Math.max(b.maxBodyBytes,
                 Math.min(b.maxBodyBytes * BUFFERED_BODIES, Runtime.getRuntime().maxMemory() / 4)));
         this.concurrentTransforms = b.concurrentTransforms;
+        registerMeters();
         this.invocationHandler = new InvocationHandler(b.threads, b.sources, b.defaults, b.timeout, b.storesResults,
                 budget, badRequests);
         ConnectionGate gate = new ConnectionGate(b.maxConnections, open, refusedConnections, connections);
@@ -146,7 +151,7 @@ final class InferenceServer implements AutoCloseable {
     }
 
     /**
-     * For {@code vton worker}: {@code /ping} also asks the worker, {@code /metrics} adds its counters.
+     * For {@code vton worker}: {@code /ping} also asks the worker.
      *
      * @param runs the service
      * @param feeds the queue worker that feeds it
@@ -202,68 +207,28 @@ final class InferenceServer implements AutoCloseable {
         return Reply.json(healthy ? 200 : 503, body);
     }
 
+    /** @return the registry in Prometheus text: the server's meters and those of the service and worker given it */
     private Reply metrics() {
-        TryOnService s = service;
-        StringBuilder text = new StringBuilder();
-        gauge(text, "vton_ready", "1 when the model is loaded and the worker alive", s != null && s.isHealthy() ? 1 : 0);
-        gauge(text, "vton_bad_requests_total", "invocations refused before submission (4xx)", badRequests.get());
-        gauge(text, "vton_http_connections", "open HTTP connections", Math.max(0, open.get()));
-        gauge(text, "vton_http_refused_connections_total", "connections closed at once: over --max-connections",
-                refusedConnections.get());
-        gauge(text, "vton_http_slow_clients_closed_total", "connections closed: no complete request within --read-timeout",
-                slowClientsClosed.get());
-        gauge(text, "vton_http_body_buffer_bytes", "bytes reserved for invocation bodies being received, all connections",
-                budget.reserved());
-        if (s != null) {
-            ServiceMetrics m = s.metrics();
-            gauge(text, "vton_queue_depth", "requests accepted and not yet running", m.queued());
-            gauge(text, "vton_in_flight", "requests inside a pipeline run", m.inFlight());
-            text.append("# HELP vton_requests_total try-on requests by outcome\n# TYPE vton_requests_total counter\n");
-            text.append("vton_requests_total{outcome=\"completed\"} ").append(m.completed()).append('\n');
-            text.append("vton_requests_total{outcome=\"failed\"} ").append(m.failed()).append('\n');
-            text.append("vton_requests_total{outcome=\"cancelled\"} ").append(m.cancelled()).append('\n');
-            text.append("vton_requests_total{outcome=\"rejected\"} ").append(m.rejected()).append('\n');
-            text.append("# HELP vton_latency_seconds time from submission to result, last 1024 results\n"
-                    + "# TYPE vton_latency_seconds summary\n");
-            summary(text, "vton_latency_seconds", m.latencyP50Millis(), m.latencyP95Millis(), m.latencyP99Millis());
-            text.append(String.format(Locale.ROOT, "# HELP vton_throughput try-ons per second over the last minute%n"
-                    + "# TYPE vton_throughput gauge%nvton_throughput %.4f%n", m.imagesPerSecond()));
-        }
-        SqsWorker w = worker;
-        if (w != null) {
-            WorkerMetrics q = w.metrics();
-            text.append("# HELP vton_worker_messages_total queue messages by what became of them\n"
-                    + "# TYPE vton_worker_messages_total counter\n");
-            text.append("vton_worker_messages_total{outcome=\"received\"} ").append(q.received()).append('\n');
-            text.append("vton_worker_messages_total{outcome=\"completed\"} ").append(q.completed()).append('\n');
-            text.append("vton_worker_messages_total{outcome=\"rejected\"} ").append(q.rejected()).append('\n');
-            text.append("vton_worker_messages_total{outcome=\"retried\"} ").append(q.retried()).append('\n');
-            text.append("vton_worker_messages_total{outcome=\"released\"} ").append(q.released()).append('\n');
-            gauge(text, "vton_worker_in_flight", "messages held: running or being prepared", q.inFlight());
-            gauge(text, "vton_worker_receive_errors_total", "receive calls that failed", q.receiveErrors());
-            text.append("# HELP vton_worker_done_seconds time from receiving a message to deleting it after its result, "
-                    + "last 1024 jobs\n# TYPE vton_worker_done_seconds summary\n");
-            summary(text, "vton_worker_done_seconds", q.doneP50Millis(), q.doneP95Millis(), q.doneP99Millis());
-            text.append("# HELP vton_worker_queue_wait_seconds time from sending a message to its receipt, last 1024 "
-                    + "messages\n# TYPE vton_worker_queue_wait_seconds summary\n");
-            summary(text, "vton_worker_queue_wait_seconds", q.queueWaitP50Millis(), q.queueWaitP95Millis(),
-                    q.queueWaitP99Millis());
-            text.append(String.format(Locale.ROOT, "# HELP vton_worker_throughput jobs per second over the last minute%n"
-                    + "# TYPE vton_worker_throughput gauge%nvton_worker_throughput %.4f%n", q.jobsPerSecond()));
-        }
-        return new Reply(200, "text/plain; version=0.0.4; charset=utf-8", text.toString().getBytes(StandardCharsets.UTF_8),
+        return new Reply(200, "text/plain; version=0.0.4; charset=utf-8", meters.scrape().getBytes(StandardCharsets.UTF_8),
                 null);
     }
 
-    private static void summary(StringBuilder text, String name, double p50Millis, double p95Millis, double p99Millis) {
-        text.append(String.format(Locale.ROOT, "%s{quantile=\"0.5\"} %.4f%n%s{quantile=\"0.95\"} %.4f%n"
-                + "%s{quantile=\"0.99\"} %.4f%n", name, p50Millis / 1e3, name, p95Millis / 1e3, name, p99Millis / 1e3));
-    }
-
-    private static void gauge(StringBuilder text, String name, String help, double value) {
-        text.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name)
-                .append(name.endsWith("_total") ? " counter\n" : " gauge\n").append(name).append(' ')
-                .append(value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value)).append('\n');
+    /** Registers the server's own meters, which read its fields at each scrape. */
+    private void registerMeters() {
+        Gauge.builder("vton.ready", this, server -> {
+            TryOnService s = server.service;
+            return s != null && s.isHealthy() ? 1 : 0;
+        }).description("1 when the model is loaded and the worker alive").register(meters);
+        FunctionCounter.builder("vton.bad.requests", badRequests, AtomicInteger::get)
+                .description("invocations refused before submission (4xx)").register(meters);
+        Gauge.builder("vton.http.connections", open, o -> Math.max(0, o.get()))
+                .description("open HTTP connections").register(meters);
+        FunctionCounter.builder("vton.http.refused.connections", refusedConnections, AtomicInteger::get)
+                .description("connections closed at once: over --max-connections").register(meters);
+        FunctionCounter.builder("vton.http.slow.clients.closed", slowClientsClosed, AtomicInteger::get)
+                .description("connections closed: no complete request within --read-timeout").register(meters);
+        Gauge.builder("vton.http.body.buffer.bytes", budget, BodyBudget::reserved)
+                .description("bytes reserved for invocation bodies being received, all connections").register(meters);
     }
 
     /**
@@ -361,6 +326,7 @@ final class InferenceServer implements AutoCloseable {
         private int concurrentTransforms = 2;
         private int threads = 8;
         private int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        private PrometheusMeterRegistry meters;
 
         Builder host(String value) {
             host = value;
@@ -445,6 +411,15 @@ final class InferenceServer implements AutoCloseable {
          */
         Builder concurrentTransforms(int value) {
             concurrentTransforms = value;
+            return this;
+        }
+
+        /**
+         * @param value the registry {@code /metrics} writes, the service's and worker's too; the server adds its
+         *     own meters to it (default: a registry of its own)
+         */
+        Builder meterRegistry(PrometheusMeterRegistry value) {
+            meters = Objects.requireNonNull(value, "meterRegistry");
             return this;
         }
 

@@ -1,5 +1,7 @@
 package io.omoib.vton.examples;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.s3.AwsSettings;
@@ -106,8 +108,11 @@ final class ServeCommand implements Callable<Integer> {
         }
         int listenOn = port != null ? port : portFromEnvironment(env);
         TryOnParameters defaults = defaults(env);
+        // one registry for the service and the server: GET /metrics writes both
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (AwsSettings aws = AwsSettings.fromEnvironment()) {
             server = InferenceServer.builder()
+                    .meterRegistry(meters)
                     .host(host).port(listenOn)
                     .sources(Environment.sources(env, aws, false))
                     .defaults(defaults)
@@ -129,7 +134,7 @@ final class ServeCommand implements Callable<Integer> {
                     warmUp(pipeline, out);
                 }
                 TryOnService.Builder service = TryOnService.builder().pipeline(pipeline).queueCapacity(queue)
-                        .maxBatch(maxBatch).defaults(defaults);
+                        .maxBatch(maxBatch).defaults(defaults).meterRegistry(meters);
                 aws.resultSink().ifPresent(service::sink);
                 aws.notifier().ifPresent(service::notifier);
                 server.ready(service.build());

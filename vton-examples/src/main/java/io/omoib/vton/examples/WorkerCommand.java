@@ -1,5 +1,8 @@
 package io.omoib.vton.examples;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.s3.AwsSettings;
@@ -105,7 +108,10 @@ final class WorkerCommand implements Callable<Integer> {
                 throw new BadInputException("VTON_S3_BUCKET", "a worker stores its results in S3: set VTON_S3_BUCKET");
             }
             ImageSources sources = Environment.sources(env, aws, false);
+            // one registry for the worker, its service and the server's GET /metrics
+            PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             SqsWorker.Builder worker = SqsWorker.builder()
+                    .meterRegistry(meters)
                     .queue(aws.sqs(), aws.requestQueueUrl().orElseThrow())
                     .sources(sources)
                     .defaults(defaults)
@@ -121,7 +127,7 @@ final class WorkerCommand implements Callable<Integer> {
             }
             aws.sqsNotifier().ifPresent(worker::failureNotices);
             InferenceServer server = port == null ? null : InferenceServer.builder().host(host).port(port)
-                    .sources(sources).invocations(false).start();
+                    .sources(sources).invocations(false).meterRegistry(meters).start();
             Signal.handle(new Signal("TERM"), signal -> stop.countDown());
             Signal.handle(new Signal("INT"), signal -> stop.countDown());
             if (server != null) {
@@ -130,7 +136,7 @@ final class WorkerCommand implements Callable<Integer> {
             }
             LOG.info("allocator: {}", NativeAllocator.describe());
             try (CatVTONPipeline pipeline = warmedUp(model.pipeline(ServeCommand.modelDirectory(model)).build(), out);
-                 TryOnService service = service(pipeline, aws, defaults);
+                 TryOnService service = service(pipeline, aws, defaults, meters);
                  SqsWorker running = worker.service(service).start()) {
                 if (server != null) {
                     server.ready(service, running);
@@ -167,9 +173,10 @@ final class WorkerCommand implements Callable<Integer> {
         return pipeline;
     }
 
-    private TryOnService service(CatVTONPipeline pipeline, AwsSettings aws, TryOnParameters defaults) {
+    private TryOnService service(CatVTONPipeline pipeline, AwsSettings aws, TryOnParameters defaults,
+                                 MeterRegistry meters) {
         TryOnService.Builder service = TryOnService.builder().pipeline(pipeline).queueCapacity(1 + prefetch)
-                .defaults(defaults).sink(aws.resultSink().orElseThrow());
+                .defaults(defaults).sink(aws.resultSink().orElseThrow()).meterRegistry(meters);
         aws.notifier().ifPresent(service::notifier);
         return service.build();
     }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ImageCodec;
@@ -43,6 +45,8 @@ class InferenceServerTest {
     private FileServer files;
     private InferenceServer server;
     private TryOnService service;
+    /** What {@code /metrics} writes: the server's meters and the service's. */
+    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     @BeforeAll
     static void load() {
@@ -74,10 +78,10 @@ class InferenceServerTest {
     private InferenceServer start(TryOnService.Builder serviceBuilder, Duration timeout) throws IOException {
         server = InferenceServer.builder().host("127.0.0.1").port(0)
                 .sources(Environment.sources(Map.of("VTON_URL_ALLOW", "127.0.0.1"), NO_AWS, false))
-                .timeout(timeout)
+                .timeout(timeout).meterRegistry(meters)
                 .start();
         if (serviceBuilder != null) {
-            service = serviceBuilder.build();
+            service = serviceBuilder.meterRegistry(meters).build();
             server.ready(service);
         }
         return server;
@@ -431,6 +435,27 @@ class InferenceServerTest {
 
         assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
         assertThat(metrics.body()).contains("# TYPE vton_requests_total counter", "vton_requests_total{outcome=\"completed\"} 1",
-                "vton_bad_requests_total 1", "vton_ready 1", "vton_latency_seconds{quantile=\"0.5\"}");
+                "vton_requests_total{outcome=\"failed\"} 0", "vton_requests_total{outcome=\"cancelled\"} 0",
+                "vton_requests_total{outcome=\"rejected\"} 0", "# TYPE vton_bad_requests_total counter",
+                "vton_bad_requests_total 1", "vton_ready 1", "vton_queue_depth 0", "vton_in_flight 0",
+                "vton_http_connections ", "vton_http_refused_connections_total 0", "vton_http_slow_clients_closed_total 0",
+                "vton_http_body_buffer_bytes ", "vton_throughput ");
+        // the latency: quantiles over the last minutes, and a histogram that adds up across instances
+        assertThat(metrics.body()).contains("# TYPE vton_latency_seconds summary", "vton_latency_seconds{quantile=\"0.5\"}",
+                "vton_latency_seconds{quantile=\"0.95\"}", "vton_latency_seconds{quantile=\"0.99\"}",
+                "vton_latency_seconds_count 1", "vton_latency_seconds_sum ", "vton_latency_seconds_max ",
+                "# TYPE vton_latency_histogram_seconds histogram", "vton_latency_histogram_seconds_bucket{le=\"3600.0\"} 1",
+                "vton_latency_histogram_seconds_bucket{le=\"+Inf\"} 1", "vton_latency_histogram_seconds_count 1",
+                "vton_latency_histogram_seconds_sum ");
+        assertThat(sample(metrics.body(), "vton_latency_seconds_sum")).as("one try-on, in seconds").isPositive()
+                .isEqualTo(sample(metrics.body(), "vton_latency_histogram_seconds_sum"));
+        assertThat(sample(metrics.body(), "vton_throughput")).isPositive();
+    }
+
+    /** @return the value of the one sample of {@code name} without labels */
+    private static double sample(String metrics, String name) {
+        return metrics.lines().filter(line -> line.startsWith(name + " ")).mapToDouble(line ->
+                Double.parseDouble(line.substring(name.length() + 1).strip())).findFirst()
+                .orElseThrow(() -> new AssertionError(name + " is not on /metrics: " + metrics));
     }
 }

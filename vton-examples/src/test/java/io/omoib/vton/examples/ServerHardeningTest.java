@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.s3.AwsSettings;
 import io.omoib.vton.service.ResultSink;
@@ -78,9 +80,10 @@ class ServerHardeningTest {
     }
 
     private InferenceServer start(InferenceServer.Builder builder, TryOnService.Builder serviceBuilder) throws IOException {
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         server = builder.host("127.0.0.1").port(0)
-                .sources(Environment.sources(Map.of(), NO_AWS, false)).start();
-        service = serviceBuilder.build();
+                .sources(Environment.sources(Map.of(), NO_AWS, false)).meterRegistry(meters).start();
+        service = serviceBuilder.meterRegistry(meters).build();
         server.ready(service);
         return server;
     }
@@ -196,7 +199,7 @@ class ServerHardeningTest {
         String metrics = exchange("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         for (String line : metrics.split("\n")) {
             if (line.startsWith(name + " ")) {
-                return Long.parseLong(line.substring(name.length() + 1).strip());
+                return (long) Double.parseDouble(line.substring(name.length() + 1).strip());
             }
         }
         throw new AssertionError(name + " is not on /metrics: " + metrics);

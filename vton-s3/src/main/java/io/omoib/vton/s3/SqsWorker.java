@@ -1,7 +1,12 @@
 package io.omoib.vton.s3;
 
-import io.omoib.vton.internal.LatencyWindow;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.omoib.vton.internal.Latency;
 import io.omoib.vton.internal.Limits;
+import io.omoib.vton.internal.Throughput;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.protocol.JsonRequest;
 import io.omoib.vton.service.Failure;
@@ -27,7 +32,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -90,14 +94,17 @@ public final class SqsWorker implements AutoCloseable {
     private volatile boolean receiving = true;
     private volatile boolean reachable = true;
 
-    private final AtomicLong received = new AtomicLong();
-    private final AtomicLong completed = new AtomicLong();
-    private final AtomicLong rejected = new AtomicLong();
-    private final AtomicLong retried = new AtomicLong();
-    private final AtomicLong released = new AtomicLong();
-    private final AtomicLong receiveErrors = new AtomicLong();
-    private final LatencyWindow doneLatency = new LatencyWindow();
-    private final LatencyWindow queueWait = new LatencyWindow();
+    private final MeterRegistry meters;
+    private final Counter received;
+    private final Counter completed;
+    private final Counter rejected;
+    private final Counter retried;
+    private final Counter released;
+    private final Counter receiveErrors;
+    private final Latency doneLatency;
+    private final Latency queueWait;
+    private final Throughput throughput;
+    private final Gauge inFlight;
 
     private SqsWorker(Builder b) {
         this.sqs = b.sqs;
@@ -112,6 +119,20 @@ public final class SqsWorker implements AutoCloseable {
         this.failures = b.failures;
         this.progress = b.progress;
         this.room = new Semaphore(b.capacity);
+        this.meters = b.meters;
+        this.received = messages(meters, "received");
+        this.completed = messages(meters, "completed");
+        this.rejected = messages(meters, "rejected");
+        this.retried = messages(meters, "retried");
+        this.released = messages(meters, "released");
+        this.receiveErrors = Counter.builder("vton.worker.receive.errors").description("receive calls that failed")
+                .register(meters);
+        this.doneLatency = new Latency(meters, "vton.worker.done",
+                "time from receiving a message to deleting it after its result");
+        this.queueWait = new Latency(meters, "vton.worker.queue.wait", "time from sending a message to its receipt");
+        this.throughput = new Throughput(meters, "vton.worker.throughput", "jobs per second over the last minute");
+        this.inFlight = Gauge.builder("vton.worker.in.flight", jobs, Map::size)
+                .description("messages held: running or being prepared").register(meters);
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vton-sqs-heartbeat");
             t.setDaemon(true);
@@ -130,13 +151,9 @@ public final class SqsWorker implements AutoCloseable {
         poller.start();
     }
 
-    /** @return counters and latencies since the worker started */
-    public WorkerMetrics metrics() {
-        double[] done = doneLatency.percentilesMillis(0.5, 0.95, 0.99);
-        double[] wait = queueWait.percentilesMillis(0.5, 0.95, 0.99);
-        return new WorkerMetrics(received.get(), completed.get(), rejected.get(), retried.get(), released.get(),
-                jobs.size(), receiveErrors.get(), done[0], done[1], done[2], wait[0], wait[1], wait[2],
-                doneLatency.perSecond());
+    private static Counter messages(MeterRegistry registry, String outcome) {
+        return Counter.builder("vton.worker.messages").tag("outcome", outcome)
+                .description("queue messages by what became of them").register(registry);
     }
 
     /** @return whether it is receiving, its last receive reached SQS, and its service is healthy */
@@ -185,6 +202,8 @@ public final class SqsWorker implements AutoCloseable {
             job.future.cancel(true);
         }
         heartbeats.shutdownNow();
+        meters.remove(inFlight);
+        throughput.remove();
     }
 
     private void awaitStopped(Duration limit) {
@@ -213,7 +232,7 @@ public final class SqsWorker implements AutoCloseable {
                     backoff = 0;
                 } catch (SdkException e) {
                     room.release(asked);
-                    receiveErrors.incrementAndGet();
+                    receiveErrors.increment();
                     reachable = false;
                     backoff = Math.min(30_000, Math.max(500, backoff * 2));
                     LOG.warn("cannot receive from {}: {}; again in {} ms", queueUrl, e.getMessage(), backoff);
@@ -225,7 +244,7 @@ public final class SqsWorker implements AutoCloseable {
                 }
                 room.release(asked - messages.size());
                 for (Message message : messages) {
-                    received.incrementAndGet();
+                    received.increment();
                     if (receiving) {
                         begin(message);
                     } else {
@@ -271,7 +290,7 @@ public final class SqsWorker implements AutoCloseable {
         Job job = new Job(message);
         String sent = message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP);
         if (sent != null && sent.matches("\\d{1,19}")) {
-            queueWait.add(TimeUnit.MILLISECONDS.toNanos(Math.max(0, System.currentTimeMillis() - Long.parseLong(sent))));
+            queueWait.record(TimeUnit.MILLISECONDS.toNanos(Math.max(0, System.currentTimeMillis() - Long.parseLong(sent))));
         }
         jobs.put(job.id, job);
         long period = Math.max(1000, visibility.toMillis() / 3);
@@ -306,21 +325,22 @@ public final class SqsWorker implements AutoCloseable {
         try {
             if (cause == null) {
                 delete(job);
-                completed.incrementAndGet();
-                doneLatency.add(System.nanoTime() - job.receivedAt);
+                completed.increment();
+                doneLatency.record(System.nanoTime() - job.receivedAt);
+                throughput.add();
                 LOG.info("job {} done in {} ms", job.id, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - job.receivedAt));
             } else if (cause instanceof CancellationException && !receiving) {
                 release(job.message, "the worker is stopping");
             } else if (!meaning.retryable()) {
                 reject(job, meaning);
             } else {
-                retried.incrementAndGet();
+                retried.increment();
                 changeVisibility(job.message, receiving ? retryDelay : Duration.ZERO);
                 LOG.warn("job {} failed, left for redelivery in {} s: {}", job.id,
                         receiving ? retryDelay.toSeconds() : 0, cause.toString());
             }
         } catch (IOException | SdkException e) {
-            retried.incrementAndGet();
+            retried.increment();
             LOG.warn("job {}: cannot finish with SQS ({}); the message will be redelivered", job.id, e.getMessage());
         } finally {
             synchronized (jobs) {
@@ -344,7 +364,7 @@ public final class SqsWorker implements AutoCloseable {
             failures.notifyFailure(who.userId(), who.timestamp(), job.id, field, failure.message());
         }
         delete(job);
-        rejected.incrementAndGet();
+        rejected.increment();
         LOG.info("job {} refused ({}): {}", job.id, field == null ? "body" : field, failure.message());
     }
 
@@ -369,7 +389,7 @@ public final class SqsWorker implements AutoCloseable {
     private void release(Message message, String why) {
         try {
             changeVisibility(message, Duration.ZERO);
-            released.incrementAndGet();
+            released.increment();
             LOG.info("job {} returned to the queue: {}", message.messageId(), why);
         } catch (SdkException e) {
             LOG.warn("job {}: cannot return it to the queue ({}); it reappears after its visibility timeout",
@@ -419,6 +439,7 @@ public final class SqsWorker implements AutoCloseable {
         private int capacity = 2;
         private SqsCompletionNotifier failures;
         private ProgressListener progress = ProgressListener.NONE;
+        private MeterRegistry meters = new CompositeMeterRegistry();
 
         private Builder() {
         }
@@ -519,6 +540,30 @@ public final class SqsWorker implements AutoCloseable {
         /** @param value told as each job moves along (request id = message id), on service threads */
         public Builder progress(ProgressListener value) {
             progress = Objects.requireNonNull(value, "progress");
+            return this;
+        }
+
+        /**
+         * Where the worker records its meters (Prometheus names in brackets): the counter
+         * {@code vton.worker.messages} tagged {@code outcome} = {@code received}, {@code completed},
+         * {@code rejected}, {@code retried} or {@code released} ({@code vton_worker_messages_total}); the
+         * gauge {@code vton.worker.in.flight}, messages held; the counter {@code vton.worker.receive.errors}
+         * ({@code vton_worker_receive_errors_total}); the timers {@code vton.worker.done} (receipt to
+         * deletion after the result) and {@code vton.worker.queue.wait} (sending to receipt, by the
+         * message's {@code SentTimestamp}: clocks of sender and SQS may differ by a little), each with its
+         * 0.5, 0.95 and 0.99 percentiles ({@code vton_worker_done_seconds{quantile}}, {@code _count},
+         * {@code _sum}, {@code _max}) and a histogram ({@code vton_worker_done_histogram_seconds_bucket});
+         * and the gauge {@code vton.worker.throughput}, jobs per second over the last minute.
+         * {@link SqsWorker#close} removes the gauges.
+         *
+         * <p>Default: a {@link CompositeMeterRegistry} with no registries, on which every meter is a no-op,
+         * as for {@link TryOnService.Builder#meterRegistry}.
+         *
+         * @param value the application's registry, usually the one its service records in; one live
+         *     worker per registry, as gauges of the same name are registered once
+         */
+        public Builder meterRegistry(MeterRegistry value) {
+            meters = Objects.requireNonNull(value, "meterRegistry");
             return this;
         }
 

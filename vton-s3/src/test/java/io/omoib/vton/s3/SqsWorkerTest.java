@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.service.ProgressListener;
@@ -116,8 +117,16 @@ class SqsWorkerTest {
                 .notifier(new SqsCompletionNotifier(sqs, queues.notices())).build();
     }
 
-    private static SqsWorker.Builder worker(Queues queues, TryOnService service, ImageSources sources) {
-        return SqsWorker.builder().queue(sqs, queues.requests()).service(service).sources(sources)
+    /** The worker's meters; a fresh registry for each test. */
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    /** @return messages counted with {@code outcome} by the worker */
+    private long messages(String outcome) {
+        return (long) meters.get("vton.worker.messages").tag("outcome", outcome).counter().count();
+    }
+
+    private SqsWorker.Builder worker(Queues queues, TryOnService service, ImageSources sources) {
+        return SqsWorker.builder().queue(sqs, queues.requests()).service(service).sources(sources).meterRegistry(meters)
                 .failureNotices(new SqsCompletionNotifier(sqs, queues.notices()))
                 .waitTime(Duration.ofSeconds(1)).visibilityTimeout(Duration.ofSeconds(30));
     }
@@ -161,11 +170,19 @@ class SqsWorkerTest {
             byte[] stored = s3.getObjectAsBytes(b -> b.bucket("results").key(key)).asByteArray();
             assertThat(ImageCodec.defaults().decode(stored, key).width()).isEqualTo(768);
             worker.close(Duration.ofSeconds(30));
-            WorkerMetrics m = worker.metrics();
-            assertThat(m.completed()).isEqualTo(1);
-            assertThat(m.received()).isEqualTo(1);
-            assertThat(m.queueWaitP50Millis()).as("sent, then delayed 1 s").isGreaterThanOrEqualTo(900);
-            assertThat(m.doneP50Millis()).isPositive();
+            assertThat(messages("completed")).isEqualTo(1);
+            assertThat(messages("received")).isEqualTo(1);
+            for (String timer : List.of("vton.worker.queue.wait", "vton.worker.queue.wait.histogram")) {
+                assertThat(meters.get(timer).timer().count()).isEqualTo(1);
+                assertThat(meters.get(timer).timer().totalTime(TimeUnit.MILLISECONDS)).as("sent, then delayed 1 s")
+                        .isGreaterThanOrEqualTo(900);
+            }
+            for (String timer : List.of("vton.worker.done", "vton.worker.done.histogram")) {
+                assertThat(meters.get(timer).timer().count()).isEqualTo(1);
+                assertThat(meters.get(timer).timer().totalTime(TimeUnit.NANOSECONDS)).isPositive();
+            }
+            assertThat(meters.find("vton.worker.in.flight").gauge()).as("close removed the worker's gauges").isNull();
+            assertThat(meters.find("vton.worker.throughput").gauge()).isNull();
             assertThat(messagesIn(queues.requests())).as("the message is deleted").isZero();
         }
     }
@@ -195,8 +212,8 @@ class SqsWorkerTest {
             assertThat(byField.get("person_image_url").get("initial_timestamp").getAsString()).isEqualTo("300");
             assertThat(byField.get("(body)").get("error").getAsString()).contains("JSON");
             worker.close(Duration.ofSeconds(30));
-            assertThat(worker.metrics().rejected()).isEqualTo(3);
-            assertThat(worker.metrics().retried()).isZero();
+            assertThat(messages("rejected")).isEqualTo(3);
+            assertThat(messages("retried")).isZero();
             assertThat(messagesIn(queues.requests())).isZero();
         }
     }
@@ -229,7 +246,7 @@ class SqsWorkerTest {
             // the success notice's order: userId, initial_timestamp, then what is particular to a failure
             assertThat(new ArrayList<>(byTimestamp.get("700").keySet())).startsWith("userId", "initial_timestamp", "status");
             worker.close(Duration.ofSeconds(30));
-            assertThat(worker.metrics().rejected()).isEqualTo(3);
+            assertThat(messages("rejected")).isEqualTo(3);
         }
     }
 
@@ -256,8 +273,8 @@ class SqsWorkerTest {
             assertThat(dead).as("moved to the dead-letter queue").hasSize(1);
             assertThat(dead.get(0).body()).contains("u4");
             worker.close(Duration.ofSeconds(30));
-            assertThat(worker.metrics().retried()).as("each receive failed and was left for redelivery").isEqualTo(2);
-            assertThat(worker.metrics().rejected()).isZero();
+            assertThat(messages("retried")).as("each receive failed and was left for redelivery").isEqualTo(2);
+            assertThat(messages("rejected")).isZero();
             assertThat(sqs.receiveMessage(b -> b.queueUrl(queues.notices()).waitTimeSeconds(1)).messages())
                     .as("no failure notice for a transient failure").isEmpty();
         }
@@ -327,7 +344,7 @@ class SqsWorkerTest {
             assertThat(notices).hasSize(1);
             assertThat(notices.get(0).get("result_key").getAsString()).isEqualTo("users/u5/vton_result/500/result.jpg");
             worker.close(Duration.ofSeconds(30));
-            assertThat(worker.metrics().received()).isEqualTo(1);
+            assertThat(messages("received")).isEqualTo(1);
         }
     }
 
@@ -360,8 +377,8 @@ class SqsWorkerTest {
                     .maxNumberOfMessages(10)).messages();
             assertThat(back).as("the unstarted job is back in the queue at once, and only it").hasSize(1);
             assertThat(back.get(0).body()).contains("\"held\"");
-            assertThat(worker.metrics().completed()).isEqualTo(1);
-            assertThat(worker.metrics().released()).isEqualTo(1);
+            assertThat(messages("completed")).isEqualTo(1);
+            assertThat(messages("released")).isEqualTo(1);
         }
     }
 }

@@ -12,6 +12,10 @@
         --batches 1 2 4 8: UNet throughput per try-on batch (guidance doubles the batch);
         --oom: an oversized UNet batch, answered by torch.cuda.OutOfMemoryError, then a normal call
         that must give the same output as before it
+    gpu_bench.py compare-images A.png B.png --what "java vs catvton, cuda-bfloat16"
+        max and mean |difference| in grey levels over every pixel and channel
+    gpu_bench.py java-figure LOG --model NAME --variant cuda-bfloat16
+        the figure of a `vton tryon --runs N` log: cold and warm (median) total and parts, in seconds
     gpu_bench.py compare-exports --new ARTIFACT --old ARTIFACT
         two exports of the same model (e.g. torch 2 against the committed torch 1.13 one): every
         weight and every module's output on the same seeded inputs, cpu-float32 variants
@@ -102,13 +106,12 @@ def set_tf32(device: str, on: bool) -> None:
         return
     import export_catvton
     if on:
-        matmul, conv = torch.backends.cuda.matmul, torch.backends.cudnn
-        if hasattr(matmul, "fp32_precision") and hasattr(conv, "fp32_precision"):
-            matmul.fp32_precision = "tf32"
-            conv.fp32_precision = "tf32"
+        if export_catvton.torch_version() >= (2, 9):
+            torch.backends.cuda.matmul.fp32_precision = "tf32"
+            torch.backends.cudnn.conv.fp32_precision = "tf32"
         else:
-            matmul.allow_tf32 = True
-            conv.allow_tf32 = True
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
     else:
         export_catvton.exact_float32()
 
@@ -335,6 +338,45 @@ def compare_exports(args) -> int:
     return 0
 
 
+def compare_images(args) -> int:
+    import numpy as np
+    from PIL import Image
+    missing = [p for p in (args.a, args.b) if not os.path.isfile(p)]
+    if missing:
+        emit({"figure": "image_parity", "what": args.what, "missing": [os.path.basename(p) for p in missing]})
+        return 1
+    a = np.asarray(Image.open(args.a).convert("RGB")).astype(np.int32)
+    b = np.asarray(Image.open(args.b).convert("RGB")).astype(np.int32)
+    if a.shape != b.shape:
+        emit({"figure": "image_parity", "what": args.what, "shapes": [list(a.shape), list(b.shape)]})
+        return 1
+    d = np.abs(a - b)
+    emit({"figure": "image_parity", "what": args.what, "max_abs": int(d.max()), "mean_abs": round(float(d.mean()), 4),
+          "over_1": int((d > 1).sum()), "values": int(d.size)})
+    return 0
+
+
+def java_figure(args) -> int:
+    """`vton tryon` prints "<variant>, ...: prepare P ms, encode E ms, denoise D ms (...), decode C ms,
+    total T ms" for the run (--runs 1) or for the cold run and the warm median (--runs N)."""
+    import re
+    text = open(args.log, errors="replace").read()
+    part = re.compile(r"prepare (\d+) ms, encode (\d+) ms, denoise (\d+) ms.*?decode (\d+) ms, total (\d+) ms")
+    figure = {"figure": "java_tryon", "model": args.model, "variant": args.variant}
+    for line in text.splitlines():
+        m = part.search(line)
+        if not m:
+            continue
+        kind = "warm" if "warm" in line else "cold"
+        figure[kind] = dict(zip(("prepare_s", "encode_s", "denoise_s", "decode_s", "total_s"),
+                                (int(x) / 1000 for x in m.groups())))
+    if "cold" not in figure:
+        errors = [l for l in text.splitlines() if re.search(r"Error|Exception|error:|undefined symbol", l)]
+        figure["failed"] = (errors[:3] or text.strip().splitlines()[-3:] or ["no output"])
+    emit(figure)
+    return 0 if "cold" in figure else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -366,8 +408,17 @@ def main(argv=None) -> int:
     p = sub.add_parser("compare-exports")
     p.add_argument("--new", required=True)
     p.add_argument("--old", required=True)
+    p = sub.add_parser("compare-images")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("--what", required=True)
+    p = sub.add_parser("java-figure")
+    p.add_argument("log")
+    p.add_argument("--model", required=True)
+    p.add_argument("--variant", required=True)
     args = parser.parse_args(argv)
-    return {"probe": probe, "catvton": catvton, "modules": modules, "compare-exports": compare_exports}[args.command](args)
+    return {"probe": probe, "catvton": catvton, "modules": modules, "compare-exports": compare_exports,
+            "compare-images": compare_images, "java-figure": java_figure}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 # Python and torch: the device run carries this one folder (the `run` tool's `carry`), at most 64 MiB
 # together with the working tree.
 #
-#   CATVTON_SRC=/path/to/CatVTON benchmarks/gpu/prepare-carry.sh      # or CATVTON_GIT=/path/to/CatVTON.git
+#   CATVTON_SRC=/path/to/CatVTON DJL_GIT=/path/to/djl.git benchmarks/gpu/prepare-carry.sh
+#   (CATVTON_GIT=/path/to/CatVTON.git instead of CATVTON_SRC; DJL_GIT: a clone of deepjavalibrary/djl with tag v0.36.0)
 #
 #   carry/pydeps/        diffusers 0.29.2 and huggingface_hub 0.23.4 sources + pyenv.py (from PYDEPS,
 #                        default ../shared/pydeps)                                            ~2 MiB
@@ -13,7 +14,10 @@
 #                        stripped; app/: vton.jar and the jars `vton tryon` loads (found by running it
 #                        with -verbose:class on the toy model) plus DJL's pytorch-jni (its
 #                        libdjl_torch.so for cpu and cu128, built for libtorch 2.7.1). Not
-#                        pytorch-native-cpu (111 MB): on the device DJL uses Python's torch/lib.  ~31 MiB
+#                        pytorch-native-cpu (111 MB): on the device DJL uses Python's torch/lib.  ~28 MiB
+#   carry/djl-jni/       DJL v0.36.0's JNI sources (engines/pytorch/pytorch-native/src/main/native,
+#                        api/src/main/native/djl/utils.h, Apache-2.0), the header `javac -h` makes from
+#                        PyTorchLibrary.java, this JDK's jni.h: what build-djl-jni.sh compiles   ~0.4 MiB
 #
 # Builds vton-examples/target/vton.jar first when it is missing (Maven, under the shared lock).
 # Prints each part's size and the total that would travel.
@@ -41,6 +45,18 @@ else
   exit 2
 fi
 
+# --- DJL's JNI sources at the version the jars are (0.36.0), for build-djl-jni.sh
+: "${DJL_GIT:?set DJL_GIT to a clone of https://github.com/deepjavalibrary/djl (its .git folder) with tag v0.36.0}"
+rm -rf "$CARRY/djl-jni" && mkdir -p "$CARRY/djl-jni"/{native,include,jni,utils/djl}
+djl=$(mktemp -d)
+git --git-dir="$DJL_GIT" archive v0.36.0 engines/pytorch/pytorch-native/src/main/native api/src/main/native/djl \
+  engines/pytorch/pytorch-engine/src/main/java/ai/djl/pytorch/jni LICENSE | tar -x -C "$djl"
+cp "$djl"/engines/pytorch/pytorch-native/src/main/native/* "$CARRY/djl-jni/native/"
+cp "$djl"/api/src/main/native/djl/utils.h "$CARRY/djl-jni/utils/djl/"
+cp "$djl"/LICENSE "$CARRY/djl-jni/"
+jdk_include=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")/include
+cp -r "$jdk_include/jni.h" "$jdk_include/linux" "$CARRY/djl-jni/jni/"
+
 # --- Java: the jar, the jars a try-on loads, a jlink'd runtime
 jar=vton-examples/target/vton.jar
 if [[ ! -f "$jar" ]]; then
@@ -56,6 +72,12 @@ cp "$jar" "$stage/java/app/"
   ls vton-examples/target/lib/pytorch-jni-*.jar; } | sort -u | while read -r j; do
   cp "$j" "$stage/java/app/lib/"
 done
+lib=vton-examples/target/lib
+mkdir -p "$djl/classes"
+javac -h "$CARRY/djl-jni/include" -d "$djl/classes" \
+  -cp "$lib/api-0.36.0.jar:$lib/pytorch-engine-0.36.0.jar:$lib/slf4j-api-2.0.17.jar:$lib/gson-2.13.1.jar" \
+  "$djl/engines/pytorch/pytorch-engine/src/main/java/ai/djl/pytorch/jni/PyTorchLibrary.java"
+rm -rf "$djl"
 modules=$(jdeps --ignore-missing-deps --print-module-deps --multi-release 17 -q "$jar" "$stage"/java/app/lib/*.jar)
 jlink --add-modules "$modules,$MODULES_EXTRA" --strip-debug --no-header-files --no-man-pages \
   --compress=0 --output "$stage/java/jre"
@@ -69,5 +91,5 @@ tree=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
 untracked=$(git ls-files -z --others --exclude-standard | xargs -0 -r du -cb 2>/dev/null | tail -1 | cut -f1)
 carry=$(du -sb "$CARRY" | cut -f1)
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
-echo "carry: pydeps $(mib "$(du -sb "$CARRY/pydeps" | cut -f1)"), catvton $(mib "$(du -sb "$CARRY/catvton" | cut -f1)"), java.tar.xz $(mib "$(stat -c %s "$CARRY/java.tar.xz")") ($(wc -l <"$stage/java/jars.txt") jars)"
+echo "carry: djl-jni $(mib "$(du -sb "$CARRY/djl-jni" | cut -f1)"), pydeps $(mib "$(du -sb "$CARRY/pydeps" | cut -f1)"), catvton $(mib "$(du -sb "$CARRY/catvton" | cut -f1)"), java.tar.xz $(mib "$(stat -c %s "$CARRY/java.tar.xz")") ($(wc -l <"$stage/java/jars.txt") jars)"
 echo "travels: working tree $(mib "$tree") + untracked $(mib "${untracked:-0}") + carry $(mib "$carry") = $(mib $((tree + ${untracked:-0} + carry))) (limit 64 MiB)"

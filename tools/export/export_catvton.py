@@ -127,13 +127,13 @@ def exact_float32() -> None:
     """No TF32 in float32 matrix products and convolutions while exporting, so the float32 self-check
     is exact on the GPU. torch >= 2.9 has per-backend fp32_precision settings (and warns about the old
     allow_tf32 flags); older torch has only the flags."""
-    matmul, conv = torch.backends.cuda.matmul, torch.backends.cudnn
-    if hasattr(matmul, "fp32_precision") and hasattr(conv, "fp32_precision"):
-        matmul.fp32_precision = "ieee"
-        conv.fp32_precision = "ieee"
+    # (hasattr cannot ask: torch.backends.cuda.matmul raises AssertionError for unknown attributes)
+    if torch_version() >= (2, 9):
+        torch.backends.cuda.matmul.fp32_precision = "ieee"
+        torch.backends.cudnn.conv.fp32_precision = "ieee"
     else:
-        matmul.allow_tf32 = False
-        conv.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
 
 
 # ------------------------------------------------------------------------- CatVTON's attention checkpoint

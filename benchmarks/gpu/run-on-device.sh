@@ -32,7 +32,8 @@
 #                     __call__ and modules per dtype (float32 with and without TF32), Java per dtype,
 #                     UNet batching 1/2/4/8, CUDA out-of-memory then a healthy call
 # Output ($OUT, at most 8 files come back): figures.jsonl (one JSON object a line), log.txt (everything
-# printed), images.tar (every result PNG), and catvton-*.json (the exported manifests).
+# printed), images-tiny.tar and images-full.tar (the result PNGs, bfloat16 first, each tar <= 15 MiB),
+# and catvton-*.json (the exported manifests).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -88,9 +89,28 @@ step() {
   return $rc
 }
 
-pack() {
-  tar -C "$WORK/img" -cf "$OUT/images.tar" . 2>/dev/null
-  for m in "$WORK"/*-art/catvton.json; do
+pack() {  # $OUT gets at most 8 files of at most 16 MiB: the images go into two tars of <= 15 MiB each
+  "$PY" - "$WORK/img" "$OUT" <<'EOF'
+import os, sys, tarfile
+src, out = sys.argv[1], sys.argv[2]
+names = sorted(os.listdir(src), key=lambda n: ("bfloat16" not in n, n))  # bfloat16 first: the headline
+for group in ("tiny", "full"):
+    kept, size, left = [], 0, []
+    for n in (n for n in names if f"-{group}-" in n):
+        s = os.path.getsize(os.path.join(src, n))
+        if size + s <= 15 * 2 ** 20:
+            kept.append(n)
+            size += s
+        else:
+            left.append(n)
+    if kept:
+        with tarfile.open(os.path.join(out, f"images-{group}.tar"), "w") as t:
+            for n in kept:
+                t.add(os.path.join(src, n), arcname=n)
+    if left:
+        print(f"images-{group}.tar: left out (size limit): {' '.join(left)}")
+EOF
+  for m in "$WORK"/*-art*/catvton.json; do
     [[ -f $m ]] && cp "$m" "$OUT/catvton-$(basename "$(dirname "$m")").json"
   done
   echo "== done in $(($(date +%s) - START)) s; $OUT: $(ls "$OUT" | tr '\n' ' ')"
@@ -131,6 +151,14 @@ export -f pydeps_setup
 step pydeps 120 pydeps_setup
 export PYTHONPATH=$WORK/shadow
 
+# The full-size random model (CPU work, ~3.8 GB) is built in the background while the tiny steps run.
+if ((CUDA)); then
+  export FULL=$WORK/full FULL_ART=$WORK/full-art
+  step full-build 300 "$PY" tools/fixtures/make_diffusers_model.py --size full --out "$FULL" --pydeps "$PYDEPS" \
+    --catvton-src "$CATVTON_SRC" &
+  FULL_BUILD=$!
+fi
+
 # ------------------------------------------------------------------------------- diffusers-tiny
 export TINY=$WORK/tiny TINY_ART=$WORK/tiny-art
 step tiny-build 120 "$PY" tools/fixtures/make_diffusers_model.py --size tiny --out "$TINY" --pydeps "$PYDEPS" \
@@ -146,23 +174,30 @@ rm -rf "$TINY_ART"
 step tiny-export-cpu 180 export_tiny cpu float32
 ((CUDA)) && step tiny-export-cuda 180 export_tiny cuda float16 bfloat16 float32
 step export-parity 60 "$PY" "${BENCH[@]}" compare-exports --new "$TINY_ART" --old models/diffusers-tiny-catvton
+if ((DRY == 0)); then
+  # torch 2 with the torch-1.13 attention processor: separates the processor's effect from the torch version's
+  step tiny-export-cpu-math 180 bash -c 'TINY_ART=$TINY_ART-math; export_tiny cpu float32 --attention math'
+  step export-parity-math 60 "$PY" "${BENCH[@]}" compare-exports --new "$TINY_ART-math" --old models/diffusers-tiny-catvton
+fi
 
 step inputs 60 bash -c "'$PY' benchmarks/compare/fullsize_catvton.py inputs --width 192 --height 256 --out '$WORK/in-tiny' &&
   '$PY' benchmarks/compare/fullsize_catvton.py inputs --width 768 --height 1024 --out '$WORK/in-full'"
 
 IMG=$WORK/img
-common=(--steps "$STEPS" --guidance 2.5 --eta 1.0 --seed 42 --runs "$RUNS")
+# Timed runs after one warm-up: RUNS at full size; the tiny model's times mean nothing, one run there.
+common=(--steps "$STEPS" --guidance 2.5 --eta 1.0 --seed 42)
+RUNS_NOW=1
 py_catvton() {  # model diffusers inputs device dtype [tf32]
   local tag="catvton-$1-$4-$5${6:+-tf32}"
   step "$tag" 240 "$PY" "${BENCH[@]}" catvton --label "$1" --diffusers "$2" --inputs "$3" --device "$4" \
-    --dtype "$5" ${6:+--tf32} --pydeps "$PYDEPS" --out "$IMG/$tag.png" "${common[@]}"
+    --dtype "$5" ${6:+--tf32} --pydeps "$PYDEPS" --out "$IMG/$tag.png" "${common[@]}" --runs "$RUNS_NOW"
 }
 py_modules() {  # model artifact inputs device dtype [extra...]
   local model=$1 art=$2 in=$3 device=$4 dtype=$5; shift 5
   local tag="modules-$model-$device-$dtype"
   [[ " $* " == *" --tf32 "* ]] && tag+=-tf32
   step "$tag" 240 "$PY" "${BENCH[@]}" modules --label "$model" --model "$art" --inputs "$in" --device "$device" \
-    --dtype "$dtype" --out "$IMG/$tag.png" "${common[@]}" "$@"
+    --dtype "$dtype" --out "$IMG/$tag.png" "${common[@]}" --runs "$RUNS_NOW" "$@"
 }
 parity() {  # a b what
   "$PY" "${BENCH[@]}" compare-images "$IMG/$1.png" "$IMG/$2.png" --what "$3" | tee -a "$FIG"
@@ -186,7 +221,9 @@ fi
 export JAVA_HOME_CARRIED=$WORK/java/jre
 java_setup() {
   if [[ -f $CARRY/java.tar.xz ]]; then
-    rm -rf "$WORK/java" && mkdir -p "$WORK/java" && tar -C "$WORK/java" -xJf "$CARRY/java.tar.xz" || return 1
+    rm -rf "$WORK/java" && mkdir -p "$WORK/java" || return 1
+    # Python's tarfile: the device may have no xz
+    "$PY" -c "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$CARRY/java.tar.xz" "$WORK/java" || return 1
     "$JAVA_HOME_CARRIED/bin/java" -version 2>&1 | head -1
     echo "{\"figure\": \"java\", \"runtime\": \"carried jlink JRE\", \"jars\": $(wc -l <"$WORK/java/jars.txt"), \"modules\": \"$(sed 's/^java modules: //' "$WORK/java/modules.txt")\"}"
   else
@@ -230,7 +267,7 @@ java_tryon() {  # jni(djl|built) model artifact inputs device dtype [extra vton 
     PYTORCH_FLAVOR="$FLAVOR" "$JAVA_HOME_CARRIED/bin/java" -XX:+ExitOnOutOfMemoryError -Dai.djl.offline=true \
     -Dai.djl.pytorch.graph_optimizer=false -jar "$WORK/java/app/vton.jar" tryon --model "$art" \
     --device "$vdev" --dtype "$dtype" --person "$in/person.png" --mask "$in/mask.png" --upper "$in/garment.png" \
-    --cloth-type upper --steps "$STEPS" --guidance 2.5 --eta 1.0 --seed 42 --runs $((RUNS + 1)) \
+    --cloth-type upper --steps "$STEPS" --guidance 2.5 --eta 1.0 --seed 42 --runs $((RUNS_NOW + 1)) \
     --out "$IMG/$tag.png" "$@"
   local rc=$?
   "$PY" "${BENCH[@]}" java-figure "$WORK/logs/$tag.txt" --model "$model" --variant "$device-$dtype${*:+ $*}" \
@@ -257,10 +294,9 @@ fi
 
 # ------------------------------------------------------------------------------ full size (GPU)
 if ((CUDA)); then
-  FULL=$WORK/full
-  FULL_ART=$WORK/full-art
-  step full-build 240 "$PY" tools/fixtures/make_diffusers_model.py --size full --out "$FULL" --pydeps "$PYDEPS" \
-    --catvton-src "$CATVTON_SRC"
+  RUNS_NOW=$RUNS
+  echo "== waiting for full-build"
+  wait "$FULL_BUILD"
   step full-export-cuda 420 "$PY" tools/export/export_catvton.py --pydeps "$PYDEPS" --device cuda \
     --dtype bfloat16 float16 float32 --base "$FULL/base" --vae "$FULL/vae" --attn "$FULL/catvton" --weights mix \
     --width 768 --height 1024 --check-size 384x512 --check-batches 1 --no-float32-comparison \

@@ -159,7 +159,8 @@ def read_state_dict(folder: str) -> tuple:
         except (ImportError, RuntimeError) as e:
             raise SystemExit(f"{path}: cannot read it without the safetensors package ({e}); "
                              "pip install safetensors") from e
-    return path, torch.load(path, map_location="cpu")
+    # weights_only: tensors only, no pickled code; the default from torch 2.6 on, said here for every torch
+    return path, torch.load(path, map_location="cpu", weights_only=True)
 
 
 def attention_blocks(unet) -> list:

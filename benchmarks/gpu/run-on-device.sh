@@ -248,6 +248,22 @@ else
   LIBTORCH_DJL=$TORCH_LIB
 fi
 FLAVOR=$( ((CUDA)) && echo cu128 || echo cpu)
+# DJL counts GPUs through JNA's Native.load("cudart"), which finds only a plain libcudart.so: the pip
+# CUDA runtime (nvidia/*/lib/libcudart.so.N) gets one by a link in a folder given as jna.library.path.
+JNA_PATH=$WORK/cudart
+if ((CUDA)); then
+  mkdir -p "$JNA_PATH"
+  cudart=$("$PY" - <<'EOF'
+import glob, os, site, torch
+roots = site.getsitepackages() + [os.path.dirname(os.path.dirname(torch.__file__)), "/usr/local/cuda"]
+found = sorted(p for r in roots for p in glob.glob(os.path.join(r, "nvidia", "**", "libcudart.so*"), recursive=True)
+               + glob.glob(os.path.join(r, "lib64", "libcudart.so*")))
+print(found[-1] if found else "")
+EOF
+)
+  echo "cudart for DJL's GPU count: ${cudart:-none found}"
+  [[ -n $cudart ]] && ln -sfn "$cudart" "$JNA_PATH/libcudart.so"
+fi
 
 # DJL finds its JNI in DJL_CACHE_DIR/pytorch/2.7.1-<flavor>-linux-x86_64/0.36.0-libdjl_torch.so (it
 # extracts its own there from pytorch-jni's jar; the compiled one is put there first).
@@ -265,7 +281,7 @@ java_tryon() {  # jni(djl|built) model artifact inputs device dtype [extra vton 
   local vdev=cpu; [[ $device == cuda ]] && vdev=gpu
   step "$tag" 300 env DJL_CACHE_DIR="$cache" PYTORCH_LIBRARY_PATH="$libtorch" PYTORCH_VERSION=2.7.1 \
     PYTORCH_FLAVOR="$FLAVOR" "$JAVA_HOME_CARRIED/bin/java" -XX:+ExitOnOutOfMemoryError -Dai.djl.offline=true \
-    -Dai.djl.pytorch.graph_optimizer=false -jar "$WORK/java/app/vton.jar" tryon --model "$art" \
+    -Dai.djl.pytorch.graph_optimizer=false -Djna.library.path="$JNA_PATH" -jar "$WORK/java/app/vton.jar" tryon --model "$art" \
     --device "$vdev" --dtype "$dtype" --person "$in/person.png" --mask "$in/mask.png" --upper "$in/garment.png" \
     --cloth-type upper --steps "$STEPS" --guidance 2.5 --eta 1.0 --seed 42 --runs $((RUNS_NOW + 1)) \
     --out "$IMG/$tag.png" "$@"

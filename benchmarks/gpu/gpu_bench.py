@@ -101,19 +101,9 @@ def sync(device: str) -> None:
 
 def set_tf32(device: str, on: bool) -> None:
     """TF32 for float32 matrix products and convolutions on CUDA (off: exact float32)."""
-    import torch
-    if not device.startswith("cuda"):
-        return
-    import export_catvton
-    if on:
-        if export_catvton.torch_version() >= (2, 9):
-            torch.backends.cuda.matmul.fp32_precision = "tf32"
-            torch.backends.cudnn.conv.fp32_precision = "tf32"
-        else:
-            torch.backends.cuda.matmul.allow_tf32 = True
-            torch.backends.cudnn.allow_tf32 = True
-    else:
-        export_catvton.exact_float32()
+    if device.startswith("cuda"):
+        import export_catvton
+        export_catvton.set_fp32_precision("tf32" if on else "ieee")
 
 
 def reset_peak(device: str) -> None:
@@ -299,7 +289,7 @@ def modules(args) -> int:
         if not args.device.startswith("cuda"):
             emit({"figure": "cuda_oom", "skipped": "not a CUDA device"})
         else:
-            emit({"model": args.label, "dtype": args.dtype, **oom_check(artifact, args.device)})
+            emit({"figure": "cuda_oom", "model": args.label, "dtype": args.dtype, **oom_check(artifact, args.device)})
     return 0
 
 

@@ -28,9 +28,10 @@
 #   tiny-*            CatVTON __call__, Python-driven modules (new and committed export), Java; pairwise image_parity
 #   jni-build         libdjl_torch.so compiled against the device's libtorch (when g++ is there)
 #   java-*            `vton tryon` with DJL's 2.7.1 JNI and with the compiled one, against the device's libtorch
-#   full-*            [GPU] SD-1.5-size random model, 768x1024, 15 steps, guidance 2.5: exports, CatVTON
-#                     __call__ and modules per dtype (float32 with and without TF32), Java per dtype,
-#                     UNet batching 1/2/4/8, CUDA out-of-memory then a healthy call
+#   full-*            [GPU] SD-1.5-size random model (built in the background from the start), 768x1024,
+#                     15 steps, guidance 2.5: bfloat16 first (export, modules from Python with UNet
+#                     batching 1/2/4/8 and a CUDA out-of-memory then a healthy call, CatVTON __call__,
+#                     Java), then float16 and float32 (with and without TF32) the same way
 # Output ($OUT, at most 8 files come back): figures.jsonl (one JSON object a line), log.txt (everything
 # printed), images-tiny.tar and images-full.tar (the result PNGs, bfloat16 first, each tar <= 15 MiB),
 # and catvton-*.json (the exported manifests).
@@ -205,7 +206,7 @@ parity() {  # a b what
 
 # item 4: the torch-2 export on the CPU against the committed torch-1.13 export and CatVTON's pipeline
 py_catvton tiny "$TINY" "$WORK/in-tiny" cpu float32
-py_modules tiny "$TINY_ART" "$WORK/in-tiny" cpu float32
+py_modules tiny "$TINY_ART" "$WORK/in-tiny" cpu float32 --batches 1 2
 py_modules tiny-committed models/diffusers-tiny-catvton "$WORK/in-tiny" cpu float32
 parity modules-tiny-cpu-float32 modules-tiny-committed-cpu-float32 "tiny cpu-float32: this torch's export vs the committed torch-1.13 export (Python-driven)"
 parity modules-tiny-cpu-float32 catvton-tiny-cpu-float32 "tiny cpu-float32: this torch's export (Python-driven) vs CatVTON __call__"
@@ -313,10 +314,16 @@ if ((CUDA)); then
   RUNS_NOW=$RUNS
   echo "== waiting for full-build"
   wait "$FULL_BUILD"
-  step full-export-cuda 420 "$PY" tools/export/export_catvton.py --pydeps "$PYDEPS" --device cuda \
-    --dtype bfloat16 float16 float32 --base "$FULL/base" --vae "$FULL/vae" --attn "$FULL/catvton" --weights mix \
-    --width 768 --height 1024 --check-size 384x512 --check-batches 1 --no-float32-comparison \
-    --name fullsize-random-catvton --out "$FULL_ART"
+  # One exporter run per step, bfloat16 (the headline) first: each run writes catvton.json, keeping the
+  # variants already there, so what is exported before the budget ends is usable. Self-checked at the
+  # traced size only (the runs use no other), UNet batch 1.
+  export_full() {  # dtypes...
+    "$PY" tools/export/export_catvton.py --pydeps "$PYDEPS" --device cuda --dtype "$@" --base "$FULL/base" \
+      --vae "$FULL/vae" --attn "$FULL/catvton" --weights mix --width 768 --height 1024 --check-size 768x1024 \
+      --check-batches 1 --no-float32-comparison --name fullsize-random-catvton --out "$FULL_ART"
+  }
+  export -f export_full
+  step full-export-cuda-bfloat16 300 export_full bfloat16
   py_modules full "$FULL_ART" "$WORK/in-full" cuda bfloat16 --batches 1 2 4 8 --oom
   py_catvton full "$FULL" "$WORK/in-full" cuda bfloat16
   parity modules-full-cuda-bfloat16 catvton-full-cuda-bfloat16 "full cuda-bfloat16: modules (Python-driven) vs CatVTON __call__"
@@ -325,6 +332,7 @@ if ((CUDA)); then
       parity "java-$jni-full-cuda-bfloat16" catvton-full-cuda-bfloat16 "full cuda-bfloat16: Java ($jni JNI) vs CatVTON __call__" &&
       break
   done
+  step full-export-cuda-float16-float32 300 export_full float16 float32
   for dtype in float16 float32; do
     py_modules full "$FULL_ART" "$WORK/in-full" cuda "$dtype"
     py_catvton full "$FULL" "$WORK/in-full" cuda "$dtype"

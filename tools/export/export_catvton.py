@@ -123,17 +123,26 @@ def set_catvton_processors(unet, vae, kind: str) -> str:
     return wanted.__name__
 
 
-def exact_float32() -> None:
-    """No TF32 in float32 matrix products and convolutions while exporting, so the float32 self-check
-    is exact on the GPU. torch >= 2.9 has per-backend fp32_precision settings (and warns about the old
-    allow_tf32 flags); older torch has only the flags."""
-    # (hasattr cannot ask: torch.backends.cuda.matmul raises AssertionError for unknown attributes)
+def set_fp32_precision(mode: str) -> str:
+    """Float32 matrix products and convolutions on CUDA: "ieee" (exact) or "tf32". torch >= 2.9 has
+    per-backend fp32_precision settings and deprecates the allow_tf32 flags; older torch has only the
+    flags. Returns which API was used. (hasattr cannot ask the old way: torch.backends.cuda.matmul
+    raises AssertionError for unknown attributes.)"""
     if torch_version() >= (2, 9):
-        torch.backends.cuda.matmul.fp32_precision = "ieee"
-        torch.backends.cudnn.conv.fp32_precision = "ieee"
-    else:
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
+        try:
+            torch.backends.cuda.matmul.fp32_precision = mode
+            torch.backends.cudnn.conv.fp32_precision = mode
+            return "fp32_precision"
+        except (AttributeError, AssertionError, RuntimeError):
+            pass
+    torch.backends.cuda.matmul.allow_tf32 = mode == "tf32"
+    torch.backends.cudnn.allow_tf32 = mode == "tf32"
+    return "allow_tf32"
+
+
+def exact_float32() -> None:
+    """No TF32 while exporting, so the float32 self-check is exact on the GPU."""
+    set_fp32_precision("ieee")
 
 
 # ------------------------------------------------------------------------- CatVTON's attention checkpoint

@@ -4,9 +4,10 @@
 # exports them with tools/export/export_catvton.py under that torch, runs CatVTON's own __call__, the
 # exported modules driven from Python, and the Java `vton tryon`, and writes every figure and image to $OUT.
 #
-# Prepare here (any machine with the project's Python, a JDK 17 and CatVTON's source), then run there:
+# Prepare here (any machine with the project's Python, a JDK 17, CatVTON's and DJL's sources), in the
+# checkout the `run` tool sends (carry paths are read from there), then run there:
 #
-#   CATVTON_SRC=/path/to/CatVTON benchmarks/gpu/prepare-carry.sh       # fills benchmarks/gpu/carry/
+#   CATVTON_SRC=/path/to/CatVTON DJL_GIT=/path/to/djl/.git benchmarks/gpu/prepare-carry.sh   # fills carry/
 #   run tool: command  "bash benchmarks/gpu/run-on-device.sh"
 #             carry    ["benchmarks/gpu/carry"]                          timeout_s 600
 #

@@ -218,6 +218,7 @@ class ExportOptions:
         "vae_encoder": 1, "unet": 2, "vae_decoder": 1})
     seed: int = 0
     compare_float32: bool = True   # also check float16/bfloat16 variants against the float32 model
+    variant_fields: Dict[str, str] = field(default_factory=dict)  # written into every new variant's entry
     log: Callable[[str], None] = print
 
 
@@ -275,7 +276,8 @@ def export_artifact(out_dir: str, name: str, width: int, height: int, modules: M
             raise ArtifactError(f"variant {variant.folder}: CUDA is not available in this Python")
         folder = os.path.join(out_dir, variant.folder)
         os.makedirs(folder, exist_ok=True)
-        entry = {"device": device, "dtype": variant.dtype, "torch_version": torch.__version__}
+        entry = {"device": device, "dtype": variant.dtype, "torch_version": torch.__version__,
+                 **options.variant_fields}
         sums = {}
         for module_name in MODULES:
             started = time.time()

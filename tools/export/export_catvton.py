@@ -75,24 +75,74 @@ class SkipAttnProcessor(nn.Module):
         return hidden_states
 
 
-def self_attention_processor():
-    """diffusers' AttnProcessor2_0 (F.scaled_dot_product_attention, traced to the fused kernel) on
-    torch >= 2.0; on older torch, which has no native scaled_dot_product_attention, diffusers' plain
-    AttnProcessor (the same math: softmax(q k^T * scale) v, as baddbmm + softmax + bmm)."""
+ATTENTION_CHOICES = ("auto", "sdpa", "math")
+
+
+def attention_kind(choice: str) -> str:
+    """"sdpa" or "math" for --attention: auto is sdpa on torch >= 2.0 (native
+    F.scaled_dot_product_attention, traced as aten::scaled_dot_product_attention: the fused
+    flash/memory-efficient kernels on CUDA, which the 1024x768 UNet needs: its top-level self-attention
+    has 24576 tokens) and math on older torch. sdpa on torch 1.13 is refused: there the function is at
+    most a Python stand-in (../shared/pydeps/pyenv.py), traced into the same math as AttnProcessor."""
+    if choice == "auto":
+        return "sdpa" if torch_version() >= (2, 0) else "math"
+    if choice == "sdpa" and torch_version() < (2, 0):
+        raise SystemExit(f"--attention sdpa needs torch >= 2.0 (this is {torch.__version__}); use --attention math")
+    return choice
+
+
+def self_attention_processor(kind: str):
+    """diffusers' AttnProcessor2_0 (F.scaled_dot_product_attention) for "sdpa"; diffusers' plain
+    AttnProcessor (the same math: softmax(q k^T * scale) v, as baddbmm + softmax + bmm) for "math"."""
     from diffusers.models.attention_processor import AttnProcessor, AttnProcessor2_0
-    return AttnProcessor2_0() if torch_version() >= (2, 0) else AttnProcessor()
+    return AttnProcessor2_0() if kind == "sdpa" else AttnProcessor()
 
 
-def set_catvton_processors(unet, vae) -> str:
-    """UNet: attn1 (self-attention) -> scaled-dot-product attention; attn2 (cross-attention) -> skip.
-    VAE (its mid-block attention): the same self-attention processor. Returns the processor's name."""
+def set_catvton_processors(unet, vae, kind: str) -> str:
+    """UNet: attn1 (self-attention) -> the chosen self-attention processor; attn2 (cross-attention) ->
+    skip. VAE (its mid-block attention): the same self-attention processor. Checks that every
+    processor in place is the one asked for (diffusers picks its own default per torch version, so
+    the choice is made and verified here, not left to it). Returns the processor's class name."""
     processors = {}
     for name in unet.attn_processors.keys():
-        processors[name] = self_attention_processor() if name.endswith("attn1.processor") else SkipAttnProcessor()
+        processors[name] = self_attention_processor(kind) if name.endswith("attn1.processor") else SkipAttnProcessor()
     unet.set_attn_processor(processors)
     if vae.attn_processors:
-        vae.set_attn_processor(self_attention_processor())
-    return type(self_attention_processor()).__name__
+        vae.set_attn_processor(self_attention_processor(kind))
+    wanted = type(self_attention_processor(kind))
+    installed = [(n, p) for n, p in unet.attn_processors.items() if n.endswith("attn1.processor")]
+    installed += [("vae." + n, p) for n, p in vae.attn_processors.items()]
+    wrong = [n for n, p in installed if type(p) is not wanted]
+    if not installed or wrong:
+        raise SystemExit(f"self-attention processors: expected {wanted.__name__} everywhere, "
+                         f"{wrong[:3] or 'none installed'} differ")
+    skipped = [n for n, p in unet.attn_processors.items()
+               if not n.endswith("attn1.processor") and not isinstance(p, SkipAttnProcessor)]
+    if skipped:
+        raise SystemExit(f"cross-attention processors not skipped: {skipped[:3]}")
+    return wanted.__name__
+
+
+def set_fp32_precision(mode: str) -> str:
+    """Float32 matrix products and convolutions on CUDA: "ieee" (exact) or "tf32". torch >= 2.9 has
+    per-backend fp32_precision settings and deprecates the allow_tf32 flags; older torch has only the
+    flags. Returns which API was used. (hasattr cannot ask the old way: torch.backends.cuda.matmul
+    raises AssertionError for unknown attributes.)"""
+    if torch_version() >= (2, 9):
+        try:
+            torch.backends.cuda.matmul.fp32_precision = mode
+            torch.backends.cudnn.conv.fp32_precision = mode
+            return "fp32_precision"
+        except (AttributeError, AssertionError, RuntimeError):
+            pass
+    torch.backends.cuda.matmul.allow_tf32 = mode == "tf32"
+    torch.backends.cudnn.allow_tf32 = mode == "tf32"
+    return "allow_tf32"
+
+
+def exact_float32() -> None:
+    """No TF32 while exporting, so the float32 self-check is exact on the GPU."""
+    set_fp32_precision("ieee")
 
 
 # ------------------------------------------------------------------------- CatVTON's attention checkpoint
@@ -118,7 +168,8 @@ def read_state_dict(folder: str) -> tuple:
         except (ImportError, RuntimeError) as e:
             raise SystemExit(f"{path}: cannot read it without the safetensors package ({e}); "
                              "pip install safetensors") from e
-    return path, torch.load(path, map_location="cpu")
+    # weights_only: tensors only, no pickled code; the default from torch 2.6 on, said here for every torch
+    return path, torch.load(path, map_location="cpu", weights_only=True)
 
 
 def attention_blocks(unet) -> list:
@@ -281,7 +332,8 @@ def load_modules(args) -> tuple:
     vae = AutoencoderKL.from_pretrained(args.vae, torch_dtype=torch.float32, cache_dir=args.cache_dir)
     if abs(vae.config.scaling_factor - ca.SCALING_FACTOR) > 1e-9:
         raise SystemExit(f"VAE scaling_factor {vae.config.scaling_factor}, the artifact format fixes {ca.SCALING_FACTOR}")
-    print(f"self-attention processor: {set_catvton_processors(unet, vae)} (torch {torch.__version__})")
+    processor = set_catvton_processors(unet, vae, attention_kind(args.attention))
+    print(f"self-attention processor: {processor} (torch {torch.__version__})")
     load_attention_weights(unet, attention_folder(args.attn, args.weights, args.cache_dir))
     scheduler = DDIMScheduler.from_pretrained(args.base, subfolder="scheduler", cache_dir=args.cache_dir).config
     block = {key: scheduler[key] for key in SCHEDULER_KEYS}
@@ -289,7 +341,7 @@ def load_modules(args) -> tuple:
         raise SystemExit(f"unsupported scheduler config (thresholding, zero-SNR or trained betas): {dict(scheduler)}")
     modules = ca.ModuleSet(VaeEncoderCore(vae).eval(), UNetCore(unet).eval(), VaeDecoderCore(vae).eval(),
                            latent_std=1.0, decoder_input_std=1.0 / ca.SCALING_FACTOR)
-    return modules, block
+    return modules, block, processor
 
 
 def parse_size(text: str):
@@ -322,6 +374,9 @@ def main(argv=None) -> int:
                         help="extra WIDTHxHEIGHT for the self-check (default 384x512); repeatable")
     parser.add_argument("--check-batches", type=int, nargs="+", default=[1, 2],
                         help="UNet batch sizes for the self-check (encoder and decoder use 1)")
+    parser.add_argument("--attention", choices=ATTENTION_CHOICES, default="auto",
+                        help="self-attention: sdpa (diffusers' AttnProcessor2_0, F.scaled_dot_product_attention), "
+                             "math (diffusers' AttnProcessor); auto: sdpa on torch >= 2.0, else math")
     parser.add_argument("--no-float32-comparison", action="store_true",
                         help="skip comparing float16/bfloat16 variants with the float32 model")
     args = parser.parse_args(argv)
@@ -338,14 +393,14 @@ def main(argv=None) -> int:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda but torch.cuda.is_available() is False")
     # Exact float32 on the GPU while checking; TF32 is a run-time setting of the server, not traced.
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+    exact_float32()
     weights = ATTENTION_WEIGHTS[args.weights]
-    modules, scheduler = load_modules(args)
+    modules, scheduler, processor = load_modules(args)
     options = ca.ExportOptions(
         check_sizes=args.check_size or [(384, 512)],
         batches={"vae_encoder": (1,), "unet": tuple(args.check_batches), "vae_decoder": (1,)},
-        compare_float32=not args.no_float32_comparison)
+        compare_float32=not args.no_float32_comparison,
+        variant_fields={"attention": processor})
     ca.export_artifact(args.out, args.name or f"catvton-{weights}", args.width, args.height, modules, variants,
                        scheduler=scheduler, options=options)
     ca.verify_artifact(args.out)

@@ -322,6 +322,9 @@ def main(argv=None) -> int:
                         help="extra WIDTHxHEIGHT for the self-check (default 384x512); repeatable")
     parser.add_argument("--check-batches", type=int, nargs="+", default=[1, 2],
                         help="UNet batch sizes for the self-check (encoder and decoder use 1)")
+    parser.add_argument("--random-weights", action="store_true",
+                        help="the folders hold random weights (test models): catvton.json says \"weights\": \"random\", "
+                             "and vton warns that the output is noise")
     parser.add_argument("--no-float32-comparison", action="store_true",
                         help="skip comparing float16/bfloat16 variants with the float32 model")
     args = parser.parse_args(argv)
@@ -345,7 +348,8 @@ def main(argv=None) -> int:
     options = ca.ExportOptions(
         check_sizes=args.check_size or [(384, 512)],
         batches={"vae_encoder": (1,), "unet": tuple(args.check_batches), "vae_decoder": (1,)},
-        compare_float32=not args.no_float32_comparison)
+        compare_float32=not args.no_float32_comparison,
+        weights="random" if args.random_weights else "trained")
     ca.export_artifact(args.out, args.name or f"catvton-{weights}", args.width, args.height, modules, variants,
                        scheduler=scheduler, options=options)
     ca.verify_artifact(args.out)

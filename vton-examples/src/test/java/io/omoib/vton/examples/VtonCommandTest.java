@@ -79,7 +79,7 @@ class VtonCommandTest {
         // the figure (600x800) is scaled by 1.28: its trousers at (250, 625) land at (320, 800), outside the
         // upper-body mask, so they stay as dark as in the photo; the full-outfit mask would have painted them
         int legs = result.rgb(320, 800);
-        assertThat(new int[] {(legs >> 16) & 0xFF, (legs >> 8) & 0xFF, legs & 0xFF}).allMatch(channel -> channel < 100);
+        assertThat(Math.max((legs >> 16) & 0xFF, Math.max((legs >> 8) & 0xFF, legs & 0xFF))).isLessThan(100);
         // the sweater at (300, 300) is inside it and gets the red shirt
         int chest = result.rgb(384, 384);
         assertThat((chest >> 16) & 0xFF).isGreaterThan((chest & 0xFF) + 50);

@@ -66,7 +66,11 @@ public final class ModelArtifact {
         /** No learned weights: a closed-form stand-in for tests that pastes the garments into the mask's box. */
         ANALYTIC;
 
-        /** @return the manifest's spelling: {@code trained}, {@code random}, {@code analytic} */
+        /**
+         * The manifest's spelling of this value.
+         *
+         * @return {@code trained}, {@code random} or {@code analytic}
+         */
         public String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
@@ -236,7 +240,11 @@ public final class ModelArtifact {
         return scheduler;
     }
 
-    /** @return what the weights are; {@link Weights#TRAINED} unless the manifest says otherwise */
+    /**
+     * What the weights are, so that a caller can warn when a test model runs.
+     *
+     * @return {@link Weights#TRAINED} unless the manifest says otherwise
+     */
     public Weights weights() {
         return weights;
     }

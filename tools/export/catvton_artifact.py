@@ -35,6 +35,7 @@ from torch import nn
 
 FORMAT = "catvton-torchscript"
 FORMAT_VERSION = 1
+WEIGHTS = ("trained", "random", "analytic")   # the manifest's "weights" values; absent means trained
 MODULES = ("vae_encoder", "unet", "vae_decoder")
 VAE_SCALE_FACTOR = 8
 LATENT_CHANNELS = 4
@@ -219,6 +220,7 @@ class ExportOptions:
     seed: int = 0
     compare_float32: bool = True   # also check float16/bfloat16 variants against the float32 model
     variant_fields: Dict[str, str] = field(default_factory=dict)  # written into every new variant's entry
+    weights: str = "trained"       # catvton.json "weights": trained, random (test models) or analytic (the toy)
     log: Callable[[str], None] = print
 
 
@@ -332,18 +334,27 @@ def export_artifact(out_dir: str, name: str, width: int, height: int, modules: M
     if failures:
         raise ArtifactError("self-check failed (tolerances: %s):\n%s" % (json.dumps(TOLERANCES), "\n".join(failures)))
 
-    manifest = write_manifest(out_dir, name, width, height, scheduler, entries, log, sizes)
+    manifest = write_manifest(out_dir, name, width, height, scheduler, entries, log, sizes, options.weights)
     return manifest
 
 
 def manifest_header(name: str, width: int, height: int, scheduler: dict,
-                    sizes: Sequence[Tuple[int, int]] = ()) -> dict:
+                    sizes: Sequence[Tuple[int, int]] = (), weights: str = "trained") -> dict:
     """The artifact-wide part of catvton.json. ``sizes`` lists every (width, height) the modules
-    were self-checked at; the runtime accepts images of exactly those sizes."""
-    return {
+    were self-checked at; the runtime accepts images of exactly those sizes. ``weights`` other than
+    "trained" is written as the "weights" field ("random": test models whose output is noise;
+    "analytic": the toy), so that the runtime can warn that the output is no try-on."""
+    if weights not in WEIGHTS:
+        raise ArtifactError(f"unknown weights {weights!r}; use one of {', '.join(WEIGHTS)}")
+    header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "name": name,
+    }
+    if weights != "trained":
+        header["weights"] = weights
+    return {
+        **header,
         "width": width,
         "height": height,
         "sizes": [[w, h] for (w, h) in (sizes or [(width, height)])],
@@ -357,9 +368,9 @@ def manifest_header(name: str, width: int, height: int, scheduler: dict,
 
 def write_manifest(out_dir: str, name: str, width: int, height: int, scheduler: dict,
                    entries: List[dict], log: Callable[[str], None] = print,
-                   sizes: Sequence[Tuple[int, int]] = ()) -> dict:
+                   sizes: Sequence[Tuple[int, int]] = (), weights: str = "trained") -> dict:
     """Writes catvton.json, keeping compatible variants already listed there that were not re-exported."""
-    manifest = manifest_header(name, width, height, scheduler, sizes)
+    manifest = manifest_header(name, width, height, scheduler, sizes, weights)
     path = os.path.join(out_dir, "catvton.json")
     kept = []
     if os.path.exists(path):

@@ -377,6 +377,9 @@ def main(argv=None) -> int:
     parser.add_argument("--attention", choices=ATTENTION_CHOICES, default="auto",
                         help="self-attention: sdpa (diffusers' AttnProcessor2_0, F.scaled_dot_product_attention), "
                              "math (diffusers' AttnProcessor); auto: sdpa on torch >= 2.0, else math")
+    parser.add_argument("--random-weights", action="store_true",
+                        help="the folders hold random weights (test models): catvton.json says \"weights\": \"random\", "
+                             "and vton warns that the output is noise")
     parser.add_argument("--no-float32-comparison", action="store_true",
                         help="skip comparing float16/bfloat16 variants with the float32 model")
     args = parser.parse_args(argv)
@@ -400,7 +403,8 @@ def main(argv=None) -> int:
         check_sizes=args.check_size or [(384, 512)],
         batches={"vae_encoder": (1,), "unet": tuple(args.check_batches), "vae_decoder": (1,)},
         compare_float32=not args.no_float32_comparison,
-        variant_fields={"attention": processor})
+        variant_fields={"attention": processor},
+        weights="random" if args.random_weights else "trained")
     ca.export_artifact(args.out, args.name or f"catvton-{weights}", args.width, args.height, modules, variants,
                        scheduler=scheduler, options=options)
     ca.verify_artifact(args.out)

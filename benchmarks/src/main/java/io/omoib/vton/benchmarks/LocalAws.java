@@ -19,7 +19,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * <pre>java -cp benchmarks/target/benchmarks.jar io.omoib.vton.benchmarks.LocalAws &gt; local-aws.env</pre>
  */
 public final class LocalAws {
-    private static final String[] SAMPLES = {"person.jpg", "mask.png", "upper.jpg", "lower.jpg"};
+    private static final String[] SAMPLES = {"person.jpg", "mask.png", "mask-upper.png", "mask-lower.png", "upper.jpg", "lower.jpg"};
 
     private LocalAws() {
     }

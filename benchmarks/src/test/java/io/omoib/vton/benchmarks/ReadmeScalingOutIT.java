@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's "Scaling out" walk-through, run by bash as written from the repository root (it needs
+ * The "Scaling out" walk-through of docs/SCALING.md, run by bash as written from the repository root (it needs
  * this module's jar, so it runs here, after {@code package}); only the two ports are changed to free
  * ones, and its log files go to a temporary folder.
  */
@@ -26,8 +26,8 @@ class ReadmeScalingOutIT {
 
     @Test
     void twoWorkersDoFourJobsFromTheQueue(@TempDir Path dir) throws Exception {
-        String readme = Files.readString(ROOT.resolve("README.md"));
-        int section = readme.indexOf("## Scaling out");
+        String readme = Files.readString(ROOT.resolve("docs/SCALING.md"));
+        int section = readme.indexOf("# Scaling out");
         int start = readme.indexOf("```bash\n", section) + "```bash\n".length();
         String example = readme.substring(start, readme.indexOf("```", start));
         String out = null;

@@ -81,7 +81,7 @@ public final class CatVTONPipeline implements AutoCloseable {
         Engine engine = Engine.getEngine("PyTorch");
         if (device.isGpu() && device.getDeviceId() >= engine.getGpuCount()) {
             throw new IllegalArgumentException("device " + device + " is not available: the PyTorch engine sees "
-                    + engine.getGpuCount() + " GPU(s); see README \"Using a real model and a GPU\" for the CUDA"
+                    + engine.getGpuCount() + " GPU(s); see docs/GPU.md for the CUDA"
                     + " libtorch setup");
         }
         if (b.useTf32) {
@@ -199,7 +199,7 @@ public final class CatVTONPipeline implements AutoCloseable {
      *
      * @param inputs prepared images, all of one size, each with its parameters; all with the same
      *     steps, guidance and eta
-     * @param listener told after each step
+     * @param listener told as the run enters each phase and after each step
      * @return one image per input, in order, and the run's timings
      * @throws IllegalArgumentException if the inputs cannot share a batch
      * @throws InvalidParameterException if the size or step count is not one the model supports
@@ -250,6 +250,7 @@ public final class CatVTONPipeline implements AutoCloseable {
     }
 
     private PipelineOutput denoise(NDManager request, List<PipelineInput> inputs, StepListener listener) {
+        listener.onPhase(StepListener.Phase.ENCODING);
         long started = System.nanoTime();
         modules.takeModuleNanos();
         int batch = inputs.size();
@@ -285,6 +286,7 @@ public final class CatVTONPipeline implements AutoCloseable {
             maskConcat = maskConcat.concat(maskConcat, 0);
         }
         long encoded = System.nanoTime();
+        listener.onPhase(StepListener.Phase.DENOISING);
         NDArray latents = noise.initial();
         for (int i = 0; i < schedule.size(); i++) {
             if (Thread.currentThread().isInterrupted()) {
@@ -313,6 +315,7 @@ public final class CatVTONPipeline implements AutoCloseable {
             listener.onStep(i + 1, schedule.size());
         }
         long denoised = System.nanoTime();
+        listener.onPhase(StepListener.Phase.DECODING);
         NDArray personLatent = latents.get(":, :, 0:" + h + ", :").mul((float) (1.0 / artifact.scalingFactor()));
         float[] decoded = modules.decode(personLatent).toDevice(Device.cpu(), false).toFloatArray();
         List<RgbImage> results = new ArrayList<>(batch);

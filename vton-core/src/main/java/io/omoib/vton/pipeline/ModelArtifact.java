@@ -31,6 +31,7 @@ import java.util.stream.Collectors;
  * {"format": "catvton-torchscript", "format_version": 1, "name": ..., "width": 768, "height": 1024,
  *  "sizes": [[768, 1024], [384, 512]], "vae_scale_factor": 8, "latent_channels": 4,
  *  "scaling_factor": 0.18215, "concat_dim": "height", "scheduler": {...diffusers DDIM config...},
+ *  "weights": "trained" (optional; "random" or "analytic" for test models),
  *  "variants": [{"device": "cpu", "dtype": "float32", "torch_version": ..., "vae_encoder": "cpu-float32/vae_encoder.pt",
  *                "unet": ..., "vae_decoder": ..., "sha256": {"cpu-float32/unet.pt": "...", ...}}]}
  * }</pre>
@@ -53,7 +54,27 @@ public final class ModelArtifact {
     private final int latentChannels;
     private final float scalingFactor;
     private final DdimScheduler scheduler;
+    private final Weights weights;
     private final List<Variant> variants;
+
+    /** What a model's weights are: the manifest's optional {@code weights} field. */
+    public enum Weights {
+        /** Weights trained for try-on, such as CatVTON's (the default when the field is absent). */
+        TRAINED,
+        /** Random weights of the real structure, for tests and benchmarks: the output is noise. */
+        RANDOM,
+        /** No learned weights: a closed-form stand-in for tests that pastes the garments into the mask's box. */
+        ANALYTIC;
+
+        /**
+         * The manifest's spelling of this value.
+         *
+         * @return {@code trained}, {@code random} or {@code analytic}
+         */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     private ModelArtifact(Path directory, JsonObject json) {
         this.directory = directory;
@@ -76,6 +97,7 @@ public final class ModelArtifact {
         }
         this.sizes = parseSizes(json);
         this.scheduler = parseScheduler(object(json, "scheduler"));
+        this.weights = parseWeights(json);
         List<Variant> parsed = new ArrayList<>();
         for (JsonElement element : array(json, "variants")) {
             parsed.add(parseVariant(element));
@@ -218,6 +240,15 @@ public final class ModelArtifact {
         return scheduler;
     }
 
+    /**
+     * What the weights are, so that a caller can warn when a test model runs.
+     *
+     * @return {@link Weights#TRAINED} unless the manifest says otherwise
+     */
+    public Weights weights() {
+        return weights;
+    }
+
     /** @return the variants, in manifest order */
     public List<Variant> variants() {
         return variants;
@@ -297,6 +328,19 @@ public final class ModelArtifact {
             }
         }
         return List.copyOf(list);
+    }
+
+    private Weights parseWeights(JsonObject json) {
+        if (!json.has("weights")) {
+            return Weights.TRAINED;
+        }
+        String value = string(json, "weights");
+        for (Weights w : Weights.values()) {
+            if (w.id().equals(value)) {
+                return w;
+            }
+        }
+        throw invalid("has weights '" + value + "'; it must be trained, random or analytic");
     }
 
     private DdimScheduler parseScheduler(JsonObject s) {

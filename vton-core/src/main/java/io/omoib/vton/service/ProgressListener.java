@@ -1,6 +1,10 @@
 package io.omoib.vton.service;
 
-/** Told as a {@link TryOnRequest} moves through {@link TryOnService}, on service threads. Keep it quick. */
+/**
+ * Told as a {@link TryOnRequest} moves through {@link TryOnService}, on service threads. Keep it quick. Stages
+ * come in the order of {@link Stage}'s constants, skipping those that do not apply ({@code STORING} without a
+ * sink; the rest after a failure or a cancellation, which go straight to {@code DONE}).
+ */
 @FunctionalInterface
 public interface ProgressListener {
     /** Ignores every event. */
@@ -12,8 +16,12 @@ public interface ProgressListener {
         PREPARING,
         /** Prepared, waiting for the inference worker. */
         QUEUED,
-        /** Denoising: {@code step} of {@code steps} done. */
+        /** In a pipeline run: the VAE encodes the images. */
+        ENCODING,
+        /** In a pipeline run: denoising, {@code step} of {@code steps} done (told after each step). */
         RUNNING,
+        /** In a pipeline run: the VAE decodes the result. */
+        DECODING,
         /** Encoding and storing the result. */
         STORING,
         /** Finished: told once, just before the future completes. */

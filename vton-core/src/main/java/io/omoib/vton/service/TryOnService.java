@@ -10,6 +10,7 @@ import io.omoib.vton.pipeline.ModelArtifact;
 import io.omoib.vton.pipeline.PipelineInput;
 import io.omoib.vton.pipeline.PipelineOutput;
 import io.omoib.vton.pipeline.RunTimings;
+import io.omoib.vton.pipeline.StepListener;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.DecodeBudget;
 import io.omoib.vton.preprocess.ImageCodec;
@@ -345,6 +346,10 @@ public final class TryOnService implements AutoCloseable {
             job.prepared = System.nanoTime();
             job.prepareNanos = job.prepared - job.started;
             prepared = true;
+            if (!job.isDone()) {
+                // told before a worker can take it, so that QUEUED never follows the run's first stage
+                job.progress(ProgressListener.Stage.QUEUED, 0, 0);
+            }
         } catch (Throwable e) {
             job.end(null, e);
         } finally {
@@ -352,9 +357,6 @@ public final class TryOnService implements AutoCloseable {
             Thread.interrupted(); // an interrupt that ended this job's preparation must not reach the next job
             closeHolding(job);
             queue.prepared(prepared ? job : null);
-        }
-        if (prepared && !job.isDone()) {
-            job.progress(ProgressListener.Stage.QUEUED, 0, 0);
         }
     }
 
@@ -626,8 +628,7 @@ public final class TryOnService implements AutoCloseable {
             try {
                 if (!batch.abandoned()) {
                     output = pipeline.runBatch(jobs.stream().map(j -> new PipelineInput(j.images, j.parameters)).toList(),
-                            (step, steps) -> jobs.stream().filter(j -> !j.isDone())
-                                    .forEach(j -> j.progress(ProgressListener.Stage.RUNNING, step, steps)));
+                            new BatchProgress(jobs));
                 }
             } catch (Throwable e) {
                 failure = e;
@@ -822,6 +823,27 @@ public final class TryOnService implements AutoCloseable {
                 throw new IllegalStateException("a completion notifier needs a sink to report locations from");
             }
             return new TryOnService(this);
+        }
+    }
+
+    /** Tells a run's phases and steps to the requests of its batch that are still waiting for it. */
+    private record BatchProgress(List<Job> jobs) implements StepListener {
+        @Override
+        public void onPhase(Phase phase) {
+            switch (phase) {
+                case ENCODING -> tell(ProgressListener.Stage.ENCODING, 0, 0);
+                case DECODING -> tell(ProgressListener.Stage.DECODING, 0, 0);
+                case DENOISING -> { }  // RUNNING is told after each step
+            }
+        }
+
+        @Override
+        public void onStep(int step, int steps) {
+            tell(ProgressListener.Stage.RUNNING, step, steps);
+        }
+
+        private void tell(ProgressListener.Stage stage, int step, int steps) {
+            jobs.stream().filter(j -> !j.isDone()).forEach(j -> j.progress(stage, step, steps));
         }
     }
 }

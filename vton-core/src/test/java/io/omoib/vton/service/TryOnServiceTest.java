@@ -719,7 +719,8 @@ class TryOnServiceTest {
             service.submit(request(1).id("p1").progress(e -> events.add(e.requestId() + " " + e.stage()
                     + (e.steps() > 0 ? " " + e.step() + "/" + e.steps() : ""))).build()).get(60, TimeUnit.SECONDS);
         }
-        assertThat(events).containsExactly("p1 PREPARING", "p1 QUEUED", "p1 RUNNING 1/2", "p1 RUNNING 2/2", "p1 DONE");
+        assertThat(events).containsExactly("p1 PREPARING", "p1 QUEUED", "p1 ENCODING", "p1 RUNNING 1/2", "p1 RUNNING 2/2",
+                "p1 DECODING", "p1 DONE");
     }
 
     @Test

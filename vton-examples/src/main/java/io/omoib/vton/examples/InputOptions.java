@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** The input images of {@code tryon} and {@code preprocess}, and the request they make. */
 final class InputOptions {
-    /** The bundled sample pictures: a drawn figure, its mask, a shirt and trousers. */
+    /** The bundled sample pictures: a drawn figure, a mask per cloth type, a shirt and trousers. */
     private static final String SAMPLES = "samples/";
 
     @Option(names = "--person", paramLabel = "SRC", description = "Person photo: a path, an http(s) URL or an s3:// URI.")
@@ -61,7 +61,7 @@ final class InputOptions {
         TryOnRequest.Builder request = TryOnRequest.builder().clothType(type);
         for (Input input : Input.values()) {
             if (type.needs(input)) {
-                request.image(input, samples() ? sample(input) : source(sources, input, type));
+                request.image(input, samples() ? sample(input, type) : source(sources, input, type));
             }
         }
         return request;
@@ -83,8 +83,14 @@ final class InputOptions {
         return sources.resolve(spec, option);
     }
 
-    private static ImageSource sample(Input input) {
-        String name = input.id() + (input == Input.MASK ? ".png" : ".jpg");
+    /**
+     * @return the bundled sample for an input; the mask covers only what the cloth type replaces
+     *     ({@code mask.png} for overall, {@code mask-upper.png}, {@code mask-lower.png}), so that the
+     *     rest of the figure's clothes stay as they are
+     */
+    static ImageSource sample(Input input, ClothType type) {
+        String name = input != Input.MASK ? input.id() + ".jpg"
+                : type == ClothType.OVERALL ? "mask.png" : "mask-" + type.id() + ".png";
         try (InputStream in = InputOptions.class.getResourceAsStream(SAMPLES + name)) {
             if (in == null) {
                 throw new IllegalStateException("the sample " + name + " is missing from the jar");

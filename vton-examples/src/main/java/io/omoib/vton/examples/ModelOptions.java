@@ -73,6 +73,23 @@ final class ModelOptions {
         return builder;
     }
 
+    /**
+     * The warning for a test model, for {@code tryon}'s output and for the logs of {@code serve} and {@code worker}.
+     *
+     * @param artifact the model that runs
+     * @return one line saying that its output is no try-on, or empty for a model of trained weights
+     */
+    static Optional<String> weightsWarning(ModelArtifact artifact) {
+        return switch (artifact.weights()) {
+            case TRAINED -> Optional.empty();
+            case RANDOM -> Optional.of("warning: model " + artifact.name() + " has random weights (a test model): its"
+                    + " output is noise, not a try-on; export CatVTON with tools/export for real results (docs/GPU.md)");
+            case ANALYTIC -> Optional.of("warning: model " + artifact.name() + " is a test stand-in, not CatVTON: it"
+                    + " pastes the garments into the mask's box; export CatVTON with tools/export for real results"
+                    + " (docs/GPU.md)");
+        };
+    }
+
     /** @return what {@code --dtype auto} picked and why, as one line, or empty when the dtype was given */
     Optional<String> dtypeNote() {
         return Optional.ofNullable(dtypeNote);

@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code vton preprocess}: the three images exactly as the pipeline receives them. */
 @Command(name = "preprocess", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Writes person.png, mask.png and garment.png exactly as the pipeline receives them.")
+        description = {"Writes person.png, mask.png and garment.png exactly as the pipeline receives them.",
+                "With no images given, prepares the bundled samples."})
 final class PreprocessCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -32,14 +33,12 @@ final class PreprocessCommand implements Callable<Integer> {
     @Option(names = "--height", paramLabel = "H", defaultValue = "1024", description = "Height, a multiple of 64 (default: ${DEFAULT-VALUE}).")
     int height;
 
-    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Folder for the three PNGs.")
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "vton_output/prepared",
+            description = "Folder for the three PNGs (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Override
     public Integer call() throws IOException {
-        if (inputs.person == null || inputs.mask == null) {
-            throw new BadInputException("--person", "preprocess needs --person and --mask");
-        }
         ImageCodec codec = ImageCodec.defaults();
         TryOnImages prepared;
         try (AwsSettings aws = AwsSettings.fromEnvironment()) {

@@ -123,6 +123,11 @@ final class TryOnCommand implements Callable<Integer> {
                 }
             }
             Path file = write(result.image(), request.clothType());
+            // after the result is written, so that a failure stays the only line on stderr
+            ModelOptions.weightsWarning(pipeline.artifact()).ifPresent(warning -> {
+                stderr.println(warning);
+                stderr.flush();
+            });
             stdout.println(file);
             if (grid) {
                 // the grid shows what the model saw: the inputs are read and prepared once more

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's command line and server walk-throughs, run by bash as written, in a folder that links {@code ./vton} and
+ * The README's command line and server quickstarts, run by bash as written, in a folder that links {@code ./vton} and
  * {@code vton-examples/} so that its files land there; only the port is changed to a free one.
  */
 class ReadmeServerIT {
@@ -37,28 +37,39 @@ class ReadmeServerIT {
         }
     }
 
+    /** @return the first {@code bash} block after a heading; fails the test when the heading is gone */
     static String block(String readme, String heading) {
         int section = readme.indexOf(heading);
+        assertThat(section).as("heading %s", heading).isNotNegative();
         int start = readme.indexOf("```bash\n", section) + "```bash\n".length();
         return readme.substring(start, readme.indexOf("```", start));
     }
 
     @Test
     void theCommandLineExamplesRunAsWritten(@TempDir Path dir) throws Exception {
-        String out = run(dir, block(Files.readString(ROOT.resolve("README.md")), "## The `vton` command line"));
+        String out = run(dir, block(Files.readString(ROOT.resolve("README.md")), "### Command line"));
 
         assertThat(out).contains("vton tryon: cloth type must be one of upper, lower, overall", "exit code 2");
+        Path results = dir.resolve("vton_output");
         ImageCodec codec = ImageCodec.defaults();
-        assertThat(codec.decode(dir.resolve("result.jpg")).width()).isEqualTo(768);
-        assertThat(codec.decode(dir.resolve("result_grid.jpg")).width()).isEqualTo(3 * 768);
+        try (var samples = Files.list(results.resolve("local"))) {
+            assertThat(samples.map(p -> p.getFileName().toString())).singleElement().asString()
+                    .matches("local_overall_\\d+\\.jpg");
+        }
+        assertThat(codec.decode(results.resolve("result.jpg")).width()).isEqualTo(768);
+        assertThat(codec.decode(results.resolve("result_grid.jpg")).width()).isEqualTo(3 * 768);
         for (String name : new String[] {"person.png", "mask.png", "garment.png"}) {
-            assertThat(codec.decode(dir.resolve("prepared").resolve(name)).height()).isEqualTo(1024);
+            assertThat(codec.decode(results.resolve("prepared").resolve(name)).height()).isEqualTo(1024);
+        }
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).as("nothing written beside the output folder")
+                    .containsExactlyInAnyOrder("script.sh", "out.txt", "vton_output");
         }
     }
 
     @Test
     void theServerExampleRunsAsWritten(@TempDir Path dir) throws Exception {
-        String example = block(Files.readString(ROOT.resolve("README.md")), "## The inference server");
+        String example = block(Files.readString(ROOT.resolve("README.md")), "### Server and container");
         // The example names a fixed port; run it on a free one. A port found free can be taken by another
         // program before the server binds it, so a run that lost its port is tried again on another.
         String out = null;
@@ -72,7 +83,7 @@ class ReadmeServerIT {
 
         assertThat(out).contains("{\"status\":\"healthy\"}", "200\n", "\"field\":\"cloth_type\"",
                 "vton_requests_total{outcome=\"completed\"} 1");
-        RgbImage result = ImageCodec.defaults().decode(dir.resolve("result.png"));
+        RgbImage result = ImageCodec.defaults().decode(dir.resolve("vton_output/result.png"));
         assertThat(result.width()).isEqualTo(768);
         assertThat(result.height()).isEqualTo(1024);
     }

@@ -65,6 +65,53 @@ class VtonCommandTest {
         assertThat(run.out()).startsWith(result.toString()).contains("3 steps", "denoise");
         RgbImage grid = ImageCodec.defaults().decode(written.get(1));
         assertThat(grid.width()).isEqualTo(3 * 768);
+        assertThat(run.errLines()).containsExactly("warning: model toy-catvton is a test stand-in, not CatVTON: it pastes"
+                + " the garments into the mask's box; export CatVTON with tools/export for real results (docs/GPU.md)");
+    }
+
+    @Test
+    void theSamplesOfAnUpperTryOnKeepTheTrousers() throws IOException {
+        Path out = dir.resolve("upper.png");
+        Run run = vton("tryon", "--cloth-type", "upper", "--steps", "2", "--dtype", "float32", "--out", out.toString());
+
+        assertThat(run.code()).as(run.err()).isZero();
+        RgbImage result = ImageCodec.defaults().decode(out);
+        // the figure (600x800) is scaled by 1.28: its trousers at (250, 625) land at (320, 800), outside the
+        // upper-body mask, so they stay as dark as in the photo; the full-outfit mask would have painted them
+        int legs = result.rgb(320, 800);
+        assertThat(Math.max((legs >> 16) & 0xFF, Math.max((legs >> 8) & 0xFF, legs & 0xFF))).isLessThan(100);
+        // the sweater at (300, 300) is inside it and gets the red shirt
+        int chest = result.rgb(384, 384);
+        assertThat((chest >> 16) & 0xFF).isGreaterThan((chest & 0xFF) + 50);
+    }
+
+    @Test
+    void aModelOfRandomWeightsIsCalledNoiseOnceAfterTheResult() {
+        Path tiny = Environment.bundledModel().resolveSibling("diffusers-tiny-catvton");
+        Run run = vton("tryon", "--model", tiny.toString(), "--steps", "1", "--dtype", "float32", "--out",
+                dir.resolve("noise.jpg").toString());
+
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.errLines()).containsExactly("warning: model diffusers-tiny-catvton has random weights (a test"
+                + " model): its output is noise, not a try-on; export CatVTON with tools/export for real results"
+                + " (docs/GPU.md)");
+    }
+
+    @Test
+    void preprocessWithoutImagesPreparesTheSamplesWithTheMaskOfTheClothType() throws IOException {
+        Path out = dir.resolve("prepared");
+        Run run = vton("preprocess", "--cloth-type", "lower", "--out", out.toString());
+
+        assertThat(run.code()).as(run.err()).isZero();
+        ImageCodec codec = ImageCodec.defaults();
+        TryOnImages expected = TryOnImages.prepare(codec.decode(in.resolve("person.jpg")),
+                codec.decode(Samples.bytes("mask-lower.png"), "mask"), null, codec.decode(in.resolve("lower.jpg")),
+                ClothType.LOWER, 768, 1024);
+        assertThat(codec.decode(out.resolve("garment.png"))).isEqualTo(expected.garment());
+        RgbImage mask = codec.decode(out.resolve("mask.png"));
+        assertThat(mask).isEqualTo(expected.mask().toRgb());
+        assertThat(mask.rgb(320, 800) & 0xFF).as("the trousers").isEqualTo(255);
+        assertThat(mask.rgb(384, 384) & 0xFF).as("the sweater").isZero();
     }
 
     @Test
@@ -192,6 +239,7 @@ class VtonCommandTest {
             assertThat(run.out()).contains("Usage: vton " + command);
         }
         assertThat(vton("--help").out()).contains("tryon", "preprocess", "serve");
+        assertThat(vton("preprocess", "--help").out()).contains("default: vton_output/prepared", "bundled samples");
         assertThat(vton("tryon", "--help").out()).contains("--person", "--cloth-type", "--grid", "--repaint", "--tf32",
                 "--threads", "VTON_THREADS", "--runs", "auto");
         assertThat(vton("serve", "--help").out()).contains("SAGEMAKER_BIND_TO_PORT", "--max-batch", "--queue", "--max-body",

@@ -167,6 +167,10 @@ class VtonScriptIT {
         assertThat(out.get(0)).isEqualTo(written.get(0).toString());
         assertThat(written.get(0).getFileName().toString()).matches("local_overall_\\d+\\.jpg");
         assertThat(out).anyMatch(line -> line.startsWith("allocator: " + expectedAllocator() + " ("));
+        // nothing but the test model's warning: no SLF4J notice, and none of DJL's CUDA probe where a CUDA
+        // runtime is installed without a driver that fits it (it logs "CUDA driver version is insufficient")
+        assertThat(Files.readAllLines(dir.resolve("stderr.txt"))).singleElement().asString()
+                .startsWith("warning: model toy-catvton is a test stand-in");
     }
 
     @Test
@@ -202,5 +206,68 @@ class VtonScriptIT {
             rest.add(line);
         }
         assertThat(rest).contains("stopped");
+    }
+
+    /**
+     * A copy of the launcher in a folder whose {@code mvnw} prints what Maven prints for this build and then
+     * links the real jar (or fails), so that the launcher's build step runs without building anything.
+     */
+    private Path launcherWithMaven(String mvnwBody) throws IOException {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Files.copy(ROOT.resolve("vton"), root.resolve("vton"));
+        assertThat(root.resolve("vton").toFile().setExecutable(true)).isTrue();
+        Path docker = Files.createDirectories(root.resolve("vton-examples/docker"));
+        Files.copy(ROOT.resolve("vton-examples/docker/vton-runtime.sh"), docker.resolve("vton-runtime.sh"));
+        Path mvnw = root.resolve("mvnw");
+        StringBuilder lines = new StringBuilder("#!/usr/bin/env bash\necho '[INFO] Scanning for projects...'\n");
+        String[] modules = {"vton-preprocess", "vton-core", "vton-s3", "vton-examples"};
+        for (int i = 0; i < modules.length; i++) {
+            lines.append("echo '[INFO] Building ").append(modules[i]).append(" 0.1.0-SNAPSHOT                     [")
+                    .append(i + 1).append('/').append(modules.length).append("]'\n")
+                    .append("echo '[INFO] --- compiler:3.14.0:compile (default-compile) @ ").append(modules[i]).append(" ---'\n");
+        }
+        Files.writeString(mvnw, lines + mvnwBody);
+        assertThat(mvnw.toFile().setExecutable(true)).isTrue();
+        return root;
+    }
+
+    @Test
+    void theLauncherPrintsALinePerModuleWhileItBuildsThenRuns() throws Exception {
+        Path target = ROOT.resolve("vton-examples/target");
+        Path root = launcherWithMaven("mkdir -p vton-examples/target\n"
+                + "ln -s '" + target.resolve("vton.jar") + "' vton-examples/target/vton.jar\n"
+                + "ln -s '" + target.resolve("lib") + "' vton-examples/target/lib\n");
+        Process process = new ProcessBuilder(root.resolve("vton").toString(), "--version").directory(dir.toFile())
+                .redirectError(dir.resolve("stderr.txt").toFile()).start();
+        List<String> out = lines(process);
+
+        assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        List<String> err = Files.readAllLines(dir.resolve("stderr.txt"));
+        assertThat(process.exitValue()).as(String.join("\n", err)).isZero();
+        assertThat(err).filteredOn(line -> line.startsWith("vton:   ")).containsExactly("vton:   vton-preprocess [1/4]",
+                "vton:   vton-core [2/4]", "vton:   vton-s3 [3/4]", "vton:   vton-examples [4/4]");
+        assertThat(err).noneMatch(line -> line.contains("compiler:3.14.0")).anyMatch(line -> line.matches("vton: built in \\d+ s"));
+        assertThat(out).containsExactly("vton 0.1.0");
+        // the links only: JUnit would warn about deleting links that point outside its folder
+        Files.delete(root.resolve("vton-examples/target/vton.jar"));
+        Files.delete(root.resolve("vton-examples/target/lib"));
+    }
+
+    @Test
+    void aFailedBuildShowsMavensErrorsAndExitsWithOne() throws Exception {
+        Path root = launcherWithMaven("echo '[ERROR] COMPILATION ERROR : Foo.java:[3,1] class, interface, enum, or record expected'\n"
+                + "echo '[INFO] BUILD FAILURE'\nexit 1\n");
+        Process process = new ProcessBuilder(root.resolve("vton").toString(), "tryon").directory(dir.toFile())
+                .redirectError(dir.resolve("stderr.txt").toFile()).start();
+        lines(process);
+
+        assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(1);
+        String err = Files.readString(dir.resolve("stderr.txt"));
+        assertThat(err).contains("vton:   vton-examples [4/4]", "[ERROR] COMPILATION ERROR : Foo.java:[3,1]",
+                "vton: the build failed; Maven's whole log is in ");
+        Path log = Path.of(err.substring(err.indexOf("log is in ") + "log is in ".length()).strip());
+        assertThat(Files.readString(log)).contains("[INFO] BUILD FAILURE");
+        Files.delete(log);
     }
 }

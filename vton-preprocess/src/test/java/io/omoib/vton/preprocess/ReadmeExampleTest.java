@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's "Preparing images" example, run as written on real files. */
+/** The "Preparing images" example of docs/JAVA.md, run as written on real files. */
 class ReadmeExampleTest {
     @TempDir
     Path dir;
@@ -21,7 +21,7 @@ class ReadmeExampleTest {
         Files.write(dir.resolve("upper.webp"), CodecFixtures.bytes("webp-lossless.webp"));
         Files.write(dir.resolve("lower.jpg"), files.encodeJpeg(RgbImage.filled(300, 500, 20, 20, 160)));
         Path in = dir;
-        // --- as in README.md, after its first line ---
+        // --- as in docs/JAVA.md, after its first line ---
         ImageCodec codec = ImageCodec.defaults();               // 50 MP and 64 MiB limits
         RgbImage person = codec.decode(in.resolve("person.jpg"));  // EXIF orientation applied, alpha over white
         RgbImage mask = codec.decode(in.resolve("mask.png"));

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
-/** The README's "On AWS" example as written, configured as a deployment would be: by settings, here system properties. */
+/** The "On AWS" example of docs/JAVA.md as written, configured as a deployment would be: by settings, here system properties. */
 class ReadmeAwsExampleTest {
     private static final Map<String, String> PROPERTIES = Map.of(
             "vton.s3.bucket", "results", "vton.s3.inputs", "inputs", "aws.region", "us-east-1",
@@ -49,7 +49,7 @@ class ReadmeAwsExampleTest {
             Path models = ServiceOnAwsTest.toyModel().getParent();
             URI stored;
 
-            // --- as in README.md ---
+            // --- as in docs/JAVA.md ---
             try (AwsSettings aws = AwsSettings.fromEnvironment();   // VTON_S3_BUCKET, VTON_S3_INPUTS=inputs, VTON_SQS_QUEUE_URL, ...
                  CatVTONPipeline pipeline = CatVTONPipeline.builder().modelDirectory(models.resolve("toy-catvton")).build()) {
                 ImageSources sources = aws.addS3Sources(ImageSources.builder(), S3ImageSource.DEFAULT_MAX_BYTES).build();

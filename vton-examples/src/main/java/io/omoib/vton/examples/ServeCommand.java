@@ -130,6 +130,7 @@ final class ServeCommand implements Callable<Integer> {
             LOG.info("allocator: {}", NativeAllocator.describe());
             try (CatVTONPipeline pipeline = model.pipeline(modelDirectory(model)).build()) {
                 model.dtypeNote().ifPresent(note -> LOG.info(note));
+                ModelOptions.weightsWarning(pipeline.artifact()).ifPresent(LOG::warn);
                 if (warmUp) {
                     warmUp(pipeline, out);
                 }

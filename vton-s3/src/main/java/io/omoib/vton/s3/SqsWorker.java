@@ -300,7 +300,7 @@ public final class SqsWorker implements AutoCloseable {
                     timeout);
             job.parsed = parsed;
             TryOnRequest request = parsed.request().toBuilder().id(job.id).progress(event -> {
-                if (event.stage() == ProgressListener.Stage.RUNNING) {
+                if (event.stage().compareTo(ProgressListener.Stage.ENCODING) >= 0) { // inside a pipeline run
                     job.started = true;
                 }
                 progress.onProgress(event);

@@ -207,7 +207,7 @@ public final class CatVTONPipeline implements AutoCloseable {
      * @throws InferenceException if a module fails or produces NaN or infinite values
      */
     public PipelineOutput runBatch(List<PipelineInput> inputs, StepListener listener) {
-        checkBatch(inputs);
+        DdimScheduler.Schedule schedule = checkBatch(inputs);
         Objects.requireNonNull(listener, "listener");
         try {
             lock.lockInterruptibly();
@@ -221,7 +221,7 @@ public final class CatVTONPipeline implements AutoCloseable {
             }
             TorchThreads.use(threads);
             try (NDManager request = manager.newSubManager()) {
-                return denoise(request, inputs, listener);
+                return denoise(request, inputs, schedule, listener);
             } catch (EngineException e) {
                 throw new InferenceException("the PyTorch engine failed: " + e.getMessage(), e);
             }
@@ -230,13 +230,14 @@ public final class CatVTONPipeline implements AutoCloseable {
         }
     }
 
-    private void checkBatch(List<PipelineInput> inputs) {
+    /** @return the batch's schedule, once its size and step count are known to suit the model */
+    private DdimScheduler.Schedule checkBatch(List<PipelineInput> inputs) {
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one input");
         }
         PipelineInput first = inputs.get(0);
         artifact.checkSize(first.images().width(), first.images().height());
-        artifact.scheduler().schedule(first.parameters().steps());
+        DdimScheduler.Schedule schedule = artifact.scheduler().schedule(first.parameters().steps());
         for (PipelineInput other : inputs.subList(1, inputs.size())) {
             if (other.images().width() != first.images().width() || other.images().height() != first.images().height()) {
                 throw new IllegalArgumentException("a batch needs images of one size: " + first.images() + " and "
@@ -247,9 +248,11 @@ public final class CatVTONPipeline implements AutoCloseable {
                         + first.parameters() + " and " + other.parameters());
             }
         }
+        return schedule;
     }
 
-    private PipelineOutput denoise(NDManager request, List<PipelineInput> inputs, StepListener listener) {
+    private PipelineOutput denoise(NDManager request, List<PipelineInput> inputs, DdimScheduler.Schedule schedule,
+                                   StepListener listener) {
         long started = System.nanoTime();
         modules.takeModuleNanos();
         int batch = inputs.size();
@@ -258,7 +261,6 @@ public final class CatVTONPipeline implements AutoCloseable {
         int h = height / 8;
         int w = width / 8;
         TryOnParameters p = inputs.get(0).parameters();
-        DdimScheduler.Schedule schedule = artifact.scheduler().schedule(p.steps());
         SeededNoise noise = SeededNoise.draw(request, inputs.stream().map(in -> in.parameters().seed()).toList(),
                 h, w, p.eta() > 0 ? p.steps() : 0);
 

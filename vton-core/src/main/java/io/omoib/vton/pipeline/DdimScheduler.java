@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The DDIM sampler, exact to diffusers' {@code DDIMScheduler}: the same beta schedules, timestep
@@ -19,7 +20,10 @@ import java.util.OptionalInt;
  *
  * <p>Like its diffusers counterpart it knows nothing of models: {@link #schedule(int)} plans the
  * timesteps of a run, and {@link Schedule#step} turns one model output into the previous sample.
- * Instances are immutable and thread-safe.
+ *
+ * <p>Thread safety: instances are immutable and thread-safe. Each step count is planned once and its
+ * {@link Schedule} (also immutable) is kept for the scheduler's lifetime, so every run with that count
+ * shares it; the cache holds at most one schedule per legal step count.
  */
 public final class DdimScheduler {
     /** How betas grow over the training timesteps. */
@@ -55,6 +59,8 @@ public final class DdimScheduler {
     private final Builder config;
     private final float[] alphasCumprod;
     private final float finalAlphaCumprod;
+    /** The schedule of each step count planned so far, indexed by the count; at most one per legal count. */
+    private final AtomicReferenceArray<Schedule> schedules;
 
     private DdimScheduler(Builder builder) {
         this.config = builder.copy();
@@ -67,6 +73,7 @@ public final class DdimScheduler {
             alphasCumprod[i] = (float) product;
         }
         this.finalAlphaCumprod = builder.setAlphaToOne ? 1.0f : alphasCumprod[0];
+        this.schedules = new AtomicReferenceArray<>(builder.numTrainTimesteps + 1);
     }
 
     /** @return a builder with diffusers' {@code DDIMScheduler} defaults */
@@ -139,18 +146,50 @@ public final class DdimScheduler {
     }
 
     /**
-     * Plans a run: diffusers' {@code set_timesteps}.
+     * Plans a run: diffusers' {@code set_timesteps}. This is where a step count is checked against the
+     * model; the plan of each count is made once and shared by every later call.
      *
      * @param steps number of inference steps, 1 to {@link #numTrainTimesteps()}
-     * @return the plan
+     * @return the plan, the same object for every call with the same count
      * @throws InvalidParameterException if {@code steps} is out of range
      */
     public Schedule schedule(int steps) {
-        if (steps < 1 || steps > config.numTrainTimesteps) {
-            throw new InvalidParameterException(Parameter.STEPS,
-                    "steps must be between 1 and " + config.numTrainTimesteps
-                    + " (the model's training timesteps), got " + steps);
+        checkSteps(steps, config.numTrainTimesteps, "the model's training timesteps");
+        Schedule cached = schedules.get(steps);
+        if (cached != null) {
+            return cached;
         }
+        Schedule planned = plan(steps);
+        Schedule raced = schedules.compareAndExchange(steps, null, planned);
+        return raced != null ? raced : planned;
+    }
+
+    /** @return how many step counts have a planned schedule now (tests) */
+    int plannedSchedules() {
+        int planned = 0;
+        for (int i = 0; i < schedules.length(); i++) {
+            planned += schedules.get(i) != null ? 1 : 0;
+        }
+        return planned;
+    }
+
+    /**
+     * Refuses a step count outside {@code 1..max}: the one message for a bad count, whether the bound
+     * is the model's ({@link #schedule}) or any model's ({@link TryOnParameters.Builder#steps}).
+     *
+     * @param steps the count asked for
+     * @param max the most steps allowed
+     * @param bound what {@code max} is, for the message
+     * @throws InvalidParameterException if {@code steps} is out of range
+     */
+    static void checkSteps(int steps, int max, String bound) {
+        if (steps < 1 || steps > max) {
+            throw new InvalidParameterException(Parameter.STEPS, "steps must be between 1 and " + max + " (" + bound
+                    + "), got " + steps + "; CatVTON uses " + TryOnParameters.DEFAULT_STEPS + ", fewer is faster");
+        }
+    }
+
+    private Schedule plan(int steps) {
         int n = config.numTrainTimesteps;
         int[] timesteps = new int[steps];
         switch (config.timestepSpacing) {

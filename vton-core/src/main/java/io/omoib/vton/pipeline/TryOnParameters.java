@@ -12,6 +12,8 @@ import java.util.Objects;
 public final class TryOnParameters {
     /** CatVTON's default number of DDIM steps (the SageMaker server defaults to 15). */
     public static final int DEFAULT_STEPS = 50;
+    /** The most DDIM steps any model is asked for: one per training timestep of Stable Diffusion's 1000. */
+    public static final int MAX_STEPS = 1000;
     /** CatVTON's default guidance scale. */
     public static final float DEFAULT_GUIDANCE = 2.5f;
     /** CatVTON's default eta. */
@@ -58,7 +60,7 @@ public final class TryOnParameters {
         return b;
     }
 
-    /** @return DDIM steps, 1 to 1000 */
+    /** @return DDIM steps, 1 to {@value #MAX_STEPS} */
     public int steps() {
         return steps;
     }
@@ -122,12 +124,9 @@ public final class TryOnParameters {
         private Builder() {
         }
 
-        /** @param value DDIM steps, 1 to 1000 (default 50) */
+        /** @param value DDIM steps, 1 to {@value #MAX_STEPS} (default 50) */
         public Builder steps(int value) {
-            if (value < 1 || value > 1000) {
-                throw new InvalidParameterException(Parameter.STEPS, "steps must be between 1 and 1000, got "
-                        + value);
-            }
+            DdimScheduler.checkSteps(value, MAX_STEPS, "for any model");
             this.steps = value;
             return this;
         }

@@ -7,12 +7,18 @@ import io.omoib.vton.preprocess.ClothType;
 import io.omoib.vton.preprocess.GrayImage;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
+import io.omoib.vton.service.TryOnRequest;
+import io.omoib.vton.service.TryOnService;
+import io.omoib.vton.source.ImageSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Behaviour of {@link CatVTONPipeline} beyond numerical parity: batching, progress, cancellation, sizes, repaint. */
 class CatVTONPipelineTest {
@@ -103,6 +109,43 @@ class CatVTONPipelineTest {
                 .isInstanceOf(InvalidParameterException.class)
                 .hasMessageContaining("768x1024 or 384x512")
                 .hasMessageContaining("not 448x512");
+    }
+
+    @Test
+    void runsWithTheSameStepCountShareOneSchedule() {
+        DdimScheduler scheduler = mini.artifact().scheduler();
+        TryOnParameters threeSteps = TryOnParameters.builder().steps(3).build();
+
+        mini.run(images, threeSteps);
+        DdimScheduler.Schedule planned = scheduler.schedule(3);
+        int plannedAfterFirstRun = scheduler.plannedSchedules();
+        mini.run(images, threeSteps.toBuilder().seed(9).build());
+
+        assertThat(scheduler.plannedSchedules()).isEqualTo(plannedAfterFirstRun);
+        assertThat(scheduler.schedule(3)).isSameAs(planned);
+    }
+
+    @Test
+    void aStepCountBeyondTheModelsTimestepsIsRefusedWithOneMessage(@TempDir Path dir) throws Exception {
+        Path model = TestModels.copyOfToy(dir.resolve("toy"));
+        Path config = model.resolve("catvton.json");
+        Files.writeString(config, Files.readString(config)
+                .replace("\"num_train_timesteps\": 1000", "\"num_train_timesteps\": 20"));
+        TryOnParameters tooMany = TryOnParameters.builder().steps(21).build();
+        String message = "steps must be between 1 and 20 (the model's training timesteps), got 21;"
+                + " CatVTON uses 50, fewer is faster";
+
+        try (CatVTONPipeline short20 = CatVTONPipeline.builder().modelDirectory(model).build();
+             TryOnService service = TryOnService.builder().pipeline(short20).build()) {
+            assertThatThrownBy(() -> short20.run(images, tooMany)).isInstanceOf(InvalidParameterException.class)
+                    .hasMessage(message);
+            TryOnRequest request = TryOnRequest.builder().clothType(ClothType.UPPER)
+                    .person(ImageSource.of(new byte[0], "person")).mask(ImageSource.of(new byte[0], "mask"))
+                    .upper(ImageSource.of(new byte[0], "upper")).parameters(tooMany).build();
+            // refused when submitted, before any image is read
+            assertThatThrownBy(() -> service.submit(request)).isInstanceOf(InvalidParameterException.class)
+                    .hasMessage(message);
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.GrayImage;
 import io.omoib.vton.preprocess.Repaint;
 import io.omoib.vton.preprocess.RgbImage;
@@ -153,15 +154,14 @@ public final class CatVTONPipeline implements AutoCloseable {
      *
      * @param person the person photo
      * @param mask the mask photo, white where the garment goes
-     * @param upper the upper garment, or null
-     * @param lower the lower garment, or null
+     * @param garments the garment photos; those the cloth type needs are required
      * @param clothType what the try-on replaces
      * @param parameters steps, guidance, eta, seed, repaint
      * @return the person wearing the garment, at the artifact's default size
      */
-    public RgbImage run(RgbImage person, RgbImage mask, RgbImage upper, RgbImage lower, ClothType clothType,
+    public RgbImage run(RgbImage person, RgbImage mask, Garments garments, ClothType clothType,
                         TryOnParameters parameters) {
-        return run(TryOnImages.prepare(person, mask, upper, lower, clothType, artifact.width(), artifact.height()),
+        return run(TryOnImages.prepare(person, mask, garments, clothType, artifact.width(), artifact.height()),
                 parameters);
     }
 

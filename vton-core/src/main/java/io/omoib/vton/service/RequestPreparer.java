@@ -1,6 +1,7 @@
 package io.omoib.vton.service;
 
 import io.omoib.vton.preprocess.DecodeBudget;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.preprocess.InvalidImageException;
@@ -101,8 +102,9 @@ public final class RequestPreparer {
                 throw new InvalidInputException(input, e.getMessage(), e);
             }
         }
-        return TryOnImages.prepare(images.get(Input.PERSON), images.get(Input.MASK), images.get(Input.UPPER),
-                images.get(Input.LOWER), request.clothType(), width, height);
+        RgbImage person = images.remove(Input.PERSON);
+        RgbImage mask = images.remove(Input.MASK);
+        return TryOnImages.prepare(person, mask, Garments.of(images), request.clothType(), width, height);
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.GrayImage;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
@@ -162,7 +163,7 @@ class CatVTONPipelineTest {
         RgbImage mask = RgbImage.filled(300, 400, 255, 255, 255);
         RgbImage shirt = RgbImage.filled(100, 100, 10, 200, 10);
 
-        RgbImage result = toy.run(person, mask, shirt, null, ClothType.UPPER, quick(1));
+        RgbImage result = toy.run(person, mask, Garments.upper(shirt), ClothType.UPPER, quick(1));
 
         assertThat(result.width()).isEqualTo(768);
         assertThat(result.height()).isEqualTo(1024);

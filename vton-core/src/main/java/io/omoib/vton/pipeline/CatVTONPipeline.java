@@ -178,8 +178,8 @@ public final class CatVTONPipeline implements AutoCloseable {
     public Duration warmUp() {
         long started = System.nanoTime();
         TryOnParameters oneStep = TryOnParameters.builder().steps(1).guidance(TryOnParameters.DEFAULT_GUIDANCE).build();
-        for (int[] size : artifact.sizes()) {
-            run(warmUpImages(size[0], size[1]), oneStep);
+        for (ModelArtifact.Size size : artifact.sizes()) {
+            run(warmUpImages(size.width(), size.height()), oneStep);
         }
         return Duration.ofNanos(System.nanoTime() - started);
     }

@@ -92,11 +92,14 @@ public final class DdimScheduler {
      * Settings this scheduler does not implement ({@code trained_betas}, {@code thresholding},
      * {@code rescale_betas_zero_snr}) are refused unless they are off.
      *
+     * <p>Package-private: gson is no part of this library's API; an artifact's manifest reaches it through
+     * {@link ModelArtifact#load}, and other code configures the {@link #builder()}.
+     *
      * @param config the JSON object
      * @return the scheduler
      * @throws IllegalArgumentException naming the first key whose value is malformed or unsupported
      */
-    public static DdimScheduler fromConfig(JsonObject config) {
+    static DdimScheduler fromConfig(JsonObject config) {
         Builder b = new Builder();
         ConfigReader read = new ConfigReader(config);
         read.integer("num_train_timesteps").ifPresent(b::numTrainTimesteps);

@@ -48,7 +48,7 @@ public final class ModelArtifact {
     private final String name;
     private final int width;
     private final int height;
-    private final List<int[]> sizes;
+    private final List<Size> sizes;
     private final int vaeScaleFactor;
     private final int latentChannels;
     private final float scalingFactor;
@@ -173,13 +173,11 @@ public final class ModelArtifact {
      * @throws InvalidParameterException naming the sizes the artifact accepts
      */
     public void checkSize(int imageWidth, int imageHeight) {
-        for (int[] size : sizes) {
-            if (size[0] == imageWidth && size[1] == imageHeight) {
-                return;
-            }
+        if (sizes.contains(new Size(imageWidth, imageHeight))) {
+            return;
         }
         throw new InvalidParameterException(Parameter.SIZE, "model " + name + " runs at " + sizes.stream()
-                .map(s -> s[0] + "x" + s[1]).collect(Collectors.joining(" or ")) + ", not " + imageWidth + "x"
+                .map(Size::toString).collect(Collectors.joining(" or ")) + ", not " + imageWidth + "x"
                 + imageHeight + "; prepare the images at one of those sizes");
     }
 
@@ -203,9 +201,13 @@ public final class ModelArtifact {
         return height;
     }
 
-    /** @return every accepted {@code {width, height}}, the default first */
-    public List<int[]> sizes() {
-        return sizes.stream().map(int[]::clone).toList();
+    /**
+     * Lists the image sizes the artifact was checked at.
+     *
+     * @return every accepted size, the default ({@link #width()} x {@link #height()}) first; unmodifiable
+     */
+    public List<Size> sizes() {
+        return sizes;
     }
 
     /** @return the VAE latent scaling factor (0.18215 for SD 1.5) */
@@ -221,6 +223,24 @@ public final class ModelArtifact {
     /** @return the variants, in manifest order */
     public List<Variant> variants() {
         return variants;
+    }
+
+    /**
+     * An image size an artifact runs at, in pixels; both are positive multiples of 64.
+     *
+     * @param width width in pixels
+     * @param height height in pixels
+     */
+    public record Size(int width, int height) {
+        /**
+         * Writes the size as {@code WIDTHxHEIGHT}.
+         *
+         * @return such as {@code 768x1024}
+         */
+        @Override
+        public String toString() {
+            return width + "x" + height;
+        }
     }
 
     /**
@@ -276,24 +296,24 @@ public final class ModelArtifact {
         return file;
     }
 
-    private List<int[]> parseSizes(JsonObject json) {
-        List<int[]> list = new ArrayList<>();
-        list.add(new int[] {width, height});
+    private List<Size> parseSizes(JsonObject json) {
+        List<Size> list = new ArrayList<>();
+        list.add(new Size(width, height));
         if (json.has("sizes")) {
             for (JsonElement e : array(json, "sizes")) {
                 JsonArray pair = e.isJsonArray() ? e.getAsJsonArray() : null;
                 if (pair == null || pair.size() != 2) {
                     throw invalid("has a sizes entry that is not [width, height]: " + e);
                 }
-                int[] size = {pair.get(0).getAsInt(), pair.get(1).getAsInt()};
-                if (list.stream().noneMatch(s -> s[0] == size[0] && s[1] == size[1])) {
+                Size size = new Size(pair.get(0).getAsInt(), pair.get(1).getAsInt());
+                if (!list.contains(size)) {
                     list.add(size);
                 }
             }
         }
-        for (int[] size : list) {
-            if (size[0] < 64 || size[1] < 64 || size[0] % 64 != 0 || size[1] % 64 != 0) {
-                throw invalid("declares size " + size[0] + "x" + size[1] + "; sizes must be multiples of 64");
+        for (Size size : list) {
+            if (size.width() < 64 || size.height() < 64 || size.width() % 64 != 0 || size.height() % 64 != 0) {
+                throw invalid("declares size " + size + "; sizes must be multiples of 64");
             }
         }
         return List.copyOf(list);

@@ -13,6 +13,10 @@ import java.util.Optional;
  * Where an encoded image comes from: a file, bytes in memory, an http(s) URL
  * ({@link UrlFetcher#source}) or an object store ({@code S3ImageSource} in vton-s3). Reading happens
  * when {@link #read()} is called, on the caller's thread, within the source's size and time limits.
+ *
+ * <p>Thread safety: implementations must allow {@link #read()} from any thread, and from several at
+ * once: a service reads sources on its own fetch threads. The sources of this library (bytes, files,
+ * URLs, S3 objects) are immutable and thread-safe.
  */
 public interface ImageSource {
     /** The largest file {@link #file(Path)} reads by default: 64 MiB, as {@code ImageCodec}'s default. */

@@ -8,6 +8,8 @@ import java.util.Objects;
  * An image could not be read from its source: a file, a URL or an object store. The message names the
  * source (URLs without their query string, which in a presigned URL carries credentials) and says
  * what went wrong; {@link #kind()} tells callers such as a server how to answer.
+ *
+ * <p>Thread safety: immutable once made, as exceptions are; safe to hand to another thread.
  */
 public final class ImageSourceException extends IOException {
     private static final long serialVersionUID = 1L;

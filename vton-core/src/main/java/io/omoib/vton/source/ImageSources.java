@@ -15,13 +15,20 @@ import java.util.TreeMap;
  * module (vton-s3 registers {@code s3://}), or, when allowed, a file path or {@code file:} URL. Every
  * other scheme ({@code ftp:}, {@code jar:}, {@code gopher:}, ...) is refused with a message naming the
  * accepted ones. Files are off by default: a server must not read its own disk on a client's say-so.
- * Immutable; build with {@link #builder()}.
+ *
+ * <p>Thread safety: immutable and thread-safe (given thread-safe {@link Opener}s, as the
+ * {@link Opener} contract asks); build with {@link #builder()} and share one instance.
  */
 public final class ImageSources {
-    /** Opens URIs of one scheme. */
+    /**
+     * Opens URIs of one scheme. Implementations must be thread-safe: one opener serves every thread
+     * that turns text into sources.
+     */
     @FunctionalInterface
     public interface Opener {
         /**
+         * Makes a source for a URI; reading happens later, through the source.
+         *
          * @param uri a URI of the scheme it was registered for
          * @return a source reading it
          * @throws ImageSourceException if the URI is malformed for the scheme
@@ -136,7 +143,7 @@ public final class ImageSources {
         return spec.length() <= 80 ? spec : spec.substring(0, 77) + "...";
     }
 
-    /** Builds an {@link ImageSources}. */
+    /** Builds an {@link ImageSources}. Not thread-safe: configure it on one thread, then build. */
     public static final class Builder {
         private UrlFetcher fetcher;
         private boolean files;

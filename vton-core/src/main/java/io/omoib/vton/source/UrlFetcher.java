@@ -18,9 +18,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -68,13 +67,22 @@ import org.apache.hc.core5.util.Timeout;
  * 30 s idle, or sooner when the server asks. {@link #close()} closes them at once; a fetcher that is
  * never closed releases them through that idle limit and when it is garbage collected.
  *
+ * <p>Threads: each fetcher owns its threads, at most {@link Builder#maxConnections(int)} of them (one
+ * exchange holds one connection, so more could only wait for one), started when fetches need them and
+ * ended after 30 s unused; one of them also closes idle connections every 5 s. A fetch that finds them
+ * all busy waits for one within its own timeout. {@link #close()} ends them.
+ *
  * <p>Error messages name the URL without user info, query string or fragment, say what failed, and
  * never quote what the server sent.
  *
- * <p>Thread-safe; build with {@link #builder()} and share one instance.
+ * <p>Thread safety: thread-safe; build with {@link #builder()}, share one instance and close it when
+ * done.
  */
-public final class UrlFetcher {
-    /** Resolves a host name to its addresses; tests substitute their own DNS. */
+public final class UrlFetcher implements AutoCloseable {
+    /**
+     * Resolves a host name to its addresses; tests substitute their own DNS. Implementations must be
+     * thread-safe: the fetcher's threads call one at once.
+     */
     @FunctionalInterface
     public interface Resolver {
         /** Resolves with the JVM's resolver and its cache. */
@@ -91,10 +99,8 @@ public final class UrlFetcher {
     /** How long a pooled connection may stay idle before it is closed. */
     static final Duration IDLE = Duration.ofSeconds(30);
 
-    /** Runs the blocking exchanges, so that the caller waits with a deadline and can be interrupted. */
-    private static final ExecutorService EXCHANGES = Executors.newCachedThreadPool(daemonThreads("vton-url-fetch-"));
-    /** Closes idle pooled connections of every live fetcher; one thread for the whole JVM. */
-    private static final ScheduledThreadPoolExecutor EVICTOR = evictor();
+    /** Numbers the fetchers, to name their threads. */
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /** Every connection goes to an address judged by the policy; a lookup by the client is a bug. */
     private static final DnsResolver PINNED_ONLY = new DnsResolver() {
@@ -117,6 +123,11 @@ public final class UrlFetcher {
     private final int maxRedirects;
     private final PoolingHttpClientConnectionManager connections;
     private final CloseableHttpClient client;
+    /**
+     * Runs the blocking exchanges, so that the caller waits with a deadline and can be interrupted, and
+     * the idle eviction; at most {@code maxConnections} threads.
+     */
+    private final ScheduledThreadPoolExecutor threads;
     private final ScheduledFuture<?> eviction;
     private volatile boolean closed;
 
@@ -152,7 +163,12 @@ public final class UrlFetcher {
                     return asked != null && asked.compareTo(TimeValue.of(IDLE)) < 0 ? asked : TimeValue.of(IDLE);
                 })
                 .build();
-        this.eviction = EVICTOR.scheduleWithFixedDelay(new EvictIdle(connections), 5, 5, TimeUnit.SECONDS);
+        this.threads = new ScheduledThreadPoolExecutor(b.maxConnections,
+                daemonThreads("vton-url-fetch-" + INSTANCES.incrementAndGet() + "-"));
+        threads.setKeepAliveTime(IDLE.toSeconds(), TimeUnit.SECONDS);
+        threads.allowCoreThreadTimeOut(true);
+        threads.setRemoveOnCancelPolicy(true);
+        this.eviction = threads.scheduleWithFixedDelay(new EvictIdle(connections), 5, 5, TimeUnit.SECONDS);
     }
 
     /** @return a builder with the defaults above and {@link UrlPolicy#defaults()} */
@@ -216,18 +232,25 @@ public final class UrlFetcher {
     public byte[] fetch(URI url) throws IOException {
         Objects.requireNonNull(url, "url");
         if (closed) {
-            throw new IllegalStateException("this UrlFetcher is closed");
+            throw closedError();
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         Exchange exchange = new Exchange(url, deadline);
-        Future<byte[]> pending = EXCHANGES.submit(exchange);
+        Future<byte[]> pending;
+        try {
+            pending = threads.submit(exchange);
+        } catch (RejectedExecutionException e) {
+            throw closedError();
+        }
         try {
             return pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             exchange.abort();
+            pending.cancel(false);
             throw timedOut(url);
         } catch (InterruptedException e) {
             exchange.abort();
+            pending.cancel(false);
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while fetching " + ImageSourceException.redact(url));
         } catch (ExecutionException e) {
@@ -245,15 +268,27 @@ public final class UrlFetcher {
         }
     }
 
+    /** @return the threads the fetcher has now, at most {@code maxConnections} (tests) */
+    int threadCount() {
+        return threads.getPoolSize();
+    }
+
+    private static IllegalStateException closedError() {
+        return new IllegalStateException("this UrlFetcher is closed; build a new one");
+    }
+
     /**
-     * Closes the pooled connections now and stops their idle eviction. Optional: an unclosed fetcher
-     * holds at most its pool, for at most 30 s idle. Later calls to {@link #fetch} throw
-     * {@link IllegalStateException}.
+     * Closes the pooled connections now and ends the fetcher's threads; fetches in flight fail. Calling
+     * it again does nothing. Optional: an unclosed fetcher holds at most its pool, for at most 30 s
+     * idle. Later calls to {@link #fetch} throw {@link IllegalStateException}.
      */
+    @Override
     public void close() {
         closed = true;
         eviction.cancel(false);
         client.close(CloseMode.IMMEDIATE);
+        // exchanges still queued run and fail at once on the closed client, so their callers hear of it
+        threads.shutdown();
     }
 
     private static boolean isRedirect(int status) {
@@ -476,12 +511,6 @@ public final class UrlFetcher {
         };
     }
 
-    private static ScheduledThreadPoolExecutor evictor() {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemonThreads("vton-url-idle-"));
-        executor.setRemoveOnCancelPolicy(true);
-        return executor;
-    }
-
     /** Closes a pool's idle and expired connections; holds the pool weakly, so an unused fetcher can go. */
     private static final class EvictIdle implements Runnable {
         private final WeakReference<PoolingHttpClientConnectionManager> pool;
@@ -502,7 +531,7 @@ public final class UrlFetcher {
         }
     }
 
-    /** Builds a {@link UrlFetcher}. */
+    /** Builds a {@link UrlFetcher}. Not thread-safe: configure it on one thread, then build. */
     public static final class Builder {
         private UrlPolicy policy = UrlPolicy.defaults();
         private Resolver resolver = Resolver.SYSTEM;

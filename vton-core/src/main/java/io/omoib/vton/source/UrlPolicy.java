@@ -26,8 +26,9 @@ import java.util.TreeSet;
  *
  * <p>An allow-list opens the guard for tests and private deployments: a host name (exact, ignoring
  * case) lets that host through whatever it resolves to; a CIDR block ({@code 10.0.0.0/8},
- * {@code 127.0.0.1}, {@code fd00::/8}) lets those addresses through. Immutable; build with
- * {@link #builder()}.
+ * {@code 127.0.0.1}, {@code fd00::/8}) lets those addresses through. Build with {@link #builder()}.
+ *
+ * <p>Thread safety: immutable and thread-safe.
  */
 public final class UrlPolicy {
     private static final UrlPolicy DEFAULT = builder().build();
@@ -157,7 +158,7 @@ public final class UrlPolicy {
         return "UrlPolicy[public addresses" + (allowed.isEmpty() ? "" : " and " + String.join(", ", allowed)) + "]";
     }
 
-    /** Builds a {@link UrlPolicy}. */
+    /** Builds a {@link UrlPolicy}. Not thread-safe: configure it on one thread, then build. */
     public static final class Builder {
         private final Set<String> hosts = new TreeSet<>();
         private final List<Cidr> networks = new ArrayList<>();

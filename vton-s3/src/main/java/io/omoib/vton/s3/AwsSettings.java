@@ -50,6 +50,10 @@ import software.amazon.awssdk.services.sqs.SqsClientBuilder;
  * nothing looks up a region or credentials. With a custom endpoint the region is {@code AWS_REGION}
  * (or {@code aws.region}), else {@code us-east-1}: the SDK's region chain, which may ask the
  * instance-metadata address, is walked only for AWS itself.
+ *
+ * <p>Thread safety: thread-safe. The settings are immutable; the clients are made under the instance's
+ * lock and the SDK's clients are themselves thread-safe, so one instance serves every thread. Close it
+ * once, after everything using its clients has stopped.
  */
 public final class AwsSettings implements AutoCloseable {
     private final String bucket;
@@ -298,7 +302,7 @@ public final class AwsSettings implements AutoCloseable {
                 + inputs + "]";
     }
 
-    /** Builds {@link AwsSettings}. */
+    /** Builds {@link AwsSettings}. Not thread-safe: configure it on one thread, then build. */
     public static final class Builder {
         private String bucket;
         private URI s3Endpoint;

@@ -22,6 +22,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * An image in S3 or an S3-compatible store, {@code s3://bucket/key}, read with the client's
  * credentials within a size limit (checked against the object's length before reading, and while
  * reading). Register it with {@link ImageSources.Builder#scheme} through {@link #opener}.
+ *
+ * <p>Thread safety: immutable and thread-safe; each {@link #read()} is its own {@code GetObject} call
+ * on the (thread-safe) client, so one source may be read from several threads at once.
  */
 public final class S3ImageSource implements ImageSource {
     /** The default size limit, as {@code UrlFetcher}'s: 20 MiB. */

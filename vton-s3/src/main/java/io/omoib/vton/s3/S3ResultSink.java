@@ -20,6 +20,9 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * {@code users/{userId}/vton_result/{timestamp}/result.jpg}. One {@code PutObject} per result, with its
  * {@code Content-Type}, through the client's retry policy: S3 stores a whole object or nothing, so a
  * failed upload leaves no partial result. Returns {@code s3://bucket/key}.
+ *
+ * <p>Thread safety: immutable and thread-safe; writes from several threads at once are independent
+ * {@code PutObject} calls on the (thread-safe) client.
  */
 public final class S3ResultSink implements ResultSink {
     /** The seed server's layout; {@code {ext}} is {@code jpg} or {@code png}. */
@@ -91,7 +94,7 @@ public final class S3ResultSink implements ResultSink {
         return "S3ResultSink[s3://" + bucket + "/" + keyTemplate + ", " + encoding.format() + "]";
     }
 
-    /** Builds an {@link S3ResultSink}. */
+    /** Builds an {@link S3ResultSink}. Not thread-safe: configure it on one thread, then build. */
     public static final class Builder {
         private final S3Client client;
         private final String bucket;

@@ -97,32 +97,32 @@ public final class CatVTONPipeline implements AutoCloseable {
         }
     }
 
-    /** @return a builder; only the model directory is required */
+    /** {@return a builder; only the model directory is required} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return the model artifact this pipeline runs */
+    /** {@return the model artifact this pipeline runs} */
     public ModelArtifact artifact() {
         return artifact;
     }
 
-    /** @return the variant in use, such as {@code cpu-float32} */
+    /** {@return the variant in use, such as {@code cpu-float32}} */
     public ModelArtifact.Variant variant() {
         return variant;
     }
 
-    /** @return the device the modules run on */
+    /** {@return the device the modules run on} */
     public Device device() {
         return device;
     }
 
-    /** @return the intra-op threads each run computes with */
+    /** {@return the intra-op threads each run computes with} */
     public int threads() {
         return threads;
     }
 
-    /** @return the parameters {@link #run(TryOnImages)} uses */
+    /** {@return the parameters {@link #run(TryOnImages)} uses} */
     public TryOnParameters defaults() {
         return defaults;
     }
@@ -230,7 +230,7 @@ public final class CatVTONPipeline implements AutoCloseable {
         }
     }
 
-    /** @return the batch's schedule, once its size and step count are known to suit the model */
+    /** {@return the batch's schedule, once its size and step count are known to suit the model} */
     private DdimScheduler.Schedule checkBatch(List<PipelineInput> inputs) {
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one input");
@@ -333,7 +333,7 @@ public final class CatVTONPipeline implements AutoCloseable {
                 modules.takeModuleNanos(), finished - started));
     }
 
-    /** @return what to try after non-finite output, for the dtype that ran */
+    /** {@return what to try after non-finite output, for the dtype that ran} */
     private String nonFiniteAdvice() {
         return switch (variant.dtype()) {
             case FLOAT16 -> "float16 can overflow: try the bfloat16 or float32 variant";
@@ -351,7 +351,7 @@ public final class CatVTONPipeline implements AutoCloseable {
         return mean.add(std.mul(eps)).mul(artifact.scalingFactor());
     }
 
-    /** @return native arrays held by the pipeline's manager and its sub-managers now: 0 between runs */
+    /** {@return native arrays held by the pipeline's manager and its sub-managers now: 0 between runs} */
     int liveArrays() {
         return manager.getManagedArrays().size();
     }
@@ -386,44 +386,70 @@ public final class CatVTONPipeline implements AutoCloseable {
         private Builder() {
         }
 
-        /** @param value the artifact directory made by {@code tools/export} (required) */
+        /**
+         * Sets the model directory.
+         *
+         * @param value the artifact directory made by {@code tools/export} (required)
+         * @return this builder
+         */
         public Builder modelDirectory(Path value) {
             this.modelDirectory = Objects.requireNonNull(value);
             return this;
         }
 
-        /** @param value where the modules run: {@code Device.cpu()} (default) or {@code Device.gpu(i)} */
+        /**
+         * Sets the device.
+         *
+         * @param value where the modules run: {@code Device.cpu()} (default) or {@code Device.gpu(i)}
+         * @return this builder
+         */
         public Builder device(Device value) {
             this.device = Objects.requireNonNull(value);
             return this;
         }
 
-        /** @param value which variant to load by dtype (default float32) */
+        /**
+         * Sets the weight dtype.
+         *
+         * @param value which variant to load by dtype (default float32)
+         * @return this builder
+         */
         public Builder weightDtype(WeightDtype value) {
             this.weightDtype = Objects.requireNonNull(value);
             return this;
         }
 
         /**
+         * Lets float32 matrix products use TF32 on GPUs that have it, or not.
+         *
          * @param value let float32 matrix products use TF32 on GPUs that have it (libtorch's matmul
          *     precision "high"; process-wide; default false)
+         * @return this builder
          */
         public Builder useTf32(boolean value) {
             this.useTf32 = value;
             return this;
         }
 
-        /** @param value check the SHA-256 of the variant's files before loading (default false) */
+        /**
+         * Sets whether the variant's files are checked against their SHA-256 before loading.
+         *
+         * @param value check the SHA-256 of the variant's files before loading (default false)
+         * @return this builder
+         */
         public Builder verifyChecksums(boolean value) {
             this.verifyChecksums = value;
             return this;
         }
 
         /**
+         * Sets whether a batch gives each request exactly what it gets alone.
+         *
          * @param value run the modules once per request inside a batch (default true), so that every
          *     result is bit-identical to a run alone; false runs each module once for the whole batch,
          *     which is faster on GPUs, but libtorch's GEMM and oneDNN kernels then change results by
          *     about 1e-6 with the batch size
+         * @return this builder
          */
         public Builder bitExactBatches(boolean value) {
             this.bitExactBatches = value;
@@ -431,11 +457,14 @@ public final class CatVTONPipeline implements AutoCloseable {
         }
 
         /**
+         * Sets the intra-op threads of each run.
+         *
          * @param value intra-op threads per run, 1 to 1024 (default: the processors available to the
          *     process, which a container's CPU quota lowers, at most libtorch's own default of the
          *     physical cores). On a machine shared with other busy processes, fewer threads than cores
          *     keep runs steady: libtorch's OpenMP threads wait for each other, and one that loses its
          *     core stalls the rest (README "Performance tuning")
+         * @return this builder
          */
         public Builder threads(int value) {
             if (value < 1 || value > 1024) {
@@ -445,7 +474,12 @@ public final class CatVTONPipeline implements AutoCloseable {
             return this;
         }
 
-        /** @param value the parameters {@link CatVTONPipeline#run(TryOnImages)} uses (default CatVTON's) */
+        /**
+         * Sets the parameters a run uses when given none.
+         *
+         * @param value the parameters {@link CatVTONPipeline#run(TryOnImages)} uses (default CatVTON's)
+         * @return this builder
+         */
         public Builder defaults(TryOnParameters value) {
             this.defaults = Objects.requireNonNull(value);
             return this;

@@ -76,7 +76,7 @@ public final class DdimScheduler {
         this.schedules = new AtomicReferenceArray<>(builder.numTrainTimesteps + 1);
     }
 
-    /** @return a builder with diffusers' {@code DDIMScheduler} defaults */
+    /** {@return a builder with diffusers' {@code DDIMScheduler} defaults} */
     public static Builder builder() {
         return new Builder();
     }
@@ -118,17 +118,17 @@ public final class DdimScheduler {
         return b.build();
     }
 
-    /** @return {@code alphas_cumprod}, one per training timestep */
+    /** {@return {@code alphas_cumprod}, one per training timestep} */
     public float[] alphasCumprod() {
         return alphasCumprod.clone();
     }
 
-    /** @return the number of training timesteps */
+    /** {@return the number of training timesteps} */
     public int numTrainTimesteps() {
         return config.numTrainTimesteps;
     }
 
-    /** @return the prediction type the model was trained with */
+    /** {@return the prediction type the model was trained with} */
     public PredictionType predictionType() {
         return config.predictionType;
     }
@@ -167,7 +167,7 @@ public final class DdimScheduler {
         return raced != null ? raced : planned;
     }
 
-    /** @return how many step counts have a planned schedule now (tests) */
+    /** {@return how many step counts have a planned schedule now (tests)} */
     int plannedSchedules() {
         int planned = 0;
         for (int i = 0; i < schedules.length(); i++) {
@@ -236,19 +236,20 @@ public final class DdimScheduler {
             this.stride = stride;
         }
 
-        /** @return number of steps */
+        /** {@return number of steps} */
         public int size() {
             return timesteps.length;
         }
 
-        /** @return the training timesteps, highest first */
+        /** {@return the training timesteps, highest first} */
         public int[] timesteps() {
             return timesteps.clone();
         }
 
         /**
+         * {@return the training timestep fed to the model at that step}
+         *
          * @param index step index, 0 first
-         * @return the training timestep fed to the model at that step
          */
         public int timestep(int index) {
             return timesteps[index];
@@ -398,7 +399,12 @@ public final class DdimScheduler {
         private Builder() {
         }
 
-        /** @param value {@code num_train_timesteps}, default 1000 */
+        /**
+         * Sets diffusers' {@code num_train_timesteps}.
+         *
+         * @param value {@code num_train_timesteps}, default 1000
+         * @return this builder
+         */
         public Builder numTrainTimesteps(int value) {
             if (value < 1) {
                 throw new IllegalArgumentException("num_train_timesteps must be positive, got " + value);
@@ -407,61 +413,107 @@ public final class DdimScheduler {
             return this;
         }
 
-        /** @param value {@code beta_start}, default 0.0001 */
+        /**
+         * Sets diffusers' {@code beta_start}.
+         *
+         * @param value {@code beta_start}, default 0.0001
+         * @return this builder
+         */
         public Builder betaStart(double value) {
             this.betaStart = value;
             return this;
         }
 
-        /** @param value {@code beta_end}, default 0.02 */
+        /**
+         * Sets diffusers' {@code beta_end}.
+         *
+         * @param value {@code beta_end}, default 0.02
+         * @return this builder
+         */
         public Builder betaEnd(double value) {
             this.betaEnd = value;
             return this;
         }
 
-        /** @param value {@code beta_schedule}, default linear */
+        /**
+         * Sets diffusers' {@code beta_schedule}.
+         *
+         * @param value {@code beta_schedule}, default linear
+         * @return this builder
+         */
         public Builder betaSchedule(BetaSchedule value) {
             this.betaSchedule = Objects.requireNonNull(value);
             return this;
         }
 
-        /** @param value {@code clip_sample}: clamp the predicted x0 to ±{@code clip_sample_range}; default true */
+        /**
+         * Sets diffusers' {@code clip_sample}.
+         *
+         * @param value {@code clip_sample}: clamp the predicted x0 to ±{@code clip_sample_range}; default true
+         * @return this builder
+         */
         public Builder clipSample(boolean value) {
             this.clipSample = value;
             return this;
         }
 
-        /** @param value {@code clip_sample_range}, default 1 */
+        /**
+         * Sets diffusers' {@code clip_sample_range}.
+         *
+         * @param value {@code clip_sample_range}, default 1
+         * @return this builder
+         */
         public Builder clipSampleRange(float value) {
             this.clipSampleRange = value;
             return this;
         }
 
-        /** @param value {@code set_alpha_to_one}: the last step's previous alpha is 1, not alphas_cumprod[0]; default true */
+        /**
+         * Sets diffusers' {@code set_alpha_to_one}.
+         *
+         * @param value {@code set_alpha_to_one}: the last step's previous alpha is 1, not alphas_cumprod[0];
+         *     default true
+         * @return this builder
+         */
         public Builder setAlphaToOne(boolean value) {
             this.setAlphaToOne = value;
             return this;
         }
 
-        /** @param value {@code steps_offset}, added to leading timesteps; default 0 */
+        /**
+         * Sets diffusers' {@code steps_offset}.
+         *
+         * @param value {@code steps_offset}, added to leading timesteps; default 0
+         * @return this builder
+         */
         public Builder stepsOffset(int value) {
             this.stepsOffset = value;
             return this;
         }
 
-        /** @param value {@code prediction_type}, default epsilon */
+        /**
+         * Sets diffusers' {@code prediction_type}.
+         *
+         * @param value {@code prediction_type}, default epsilon
+         * @return this builder
+         */
         public Builder predictionType(PredictionType value) {
             this.predictionType = Objects.requireNonNull(value);
             return this;
         }
 
-        /** @param value {@code timestep_spacing}, default leading */
+        /**
+         * Sets diffusers' {@code timestep_spacing}.
+         *
+         * @param value {@code timestep_spacing}, default leading
+         * @return this builder
+         */
         public Builder timestepSpacing(TimestepSpacing value) {
             this.timestepSpacing = Objects.requireNonNull(value);
             return this;
         }
 
-        /** @return the scheduler */
+        /** {@return the scheduler} */
         public DdimScheduler build() {
             return new DdimScheduler(this);
         }

@@ -181,22 +181,22 @@ public final class ModelArtifact {
                 + imageHeight + "; prepare the images at one of those sizes");
     }
 
-    /** @return the model directory */
+    /** {@return the model directory} */
     public Path directory() {
         return directory;
     }
 
-    /** @return the artifact's name */
+    /** {@return the artifact's name} */
     public String name() {
         return name;
     }
 
-    /** @return the default image width in pixels (the size it was traced at) */
+    /** {@return the default image width in pixels (the size it was traced at)} */
     public int width() {
         return width;
     }
 
-    /** @return the default image height in pixels */
+    /** {@return the default image height in pixels} */
     public int height() {
         return height;
     }
@@ -210,17 +210,17 @@ public final class ModelArtifact {
         return sizes;
     }
 
-    /** @return the VAE latent scaling factor (0.18215 for SD 1.5) */
+    /** {@return the VAE latent scaling factor (0.18215 for SD 1.5)} */
     public float scalingFactor() {
         return scalingFactor;
     }
 
-    /** @return the DDIM scheduler configured as the manifest says */
+    /** {@return the DDIM scheduler configured as the manifest says} */
     public DdimScheduler scheduler() {
         return scheduler;
     }
 
-    /** @return the variants, in manifest order */
+    /** {@return the variants, in manifest order} */
     public List<Variant> variants() {
         return variants;
     }
@@ -256,7 +256,7 @@ public final class ModelArtifact {
      */
     public record Variant(String device, WeightDtype dtype, String torchVersion, Path vaeEncoder, Path unet,
                           Path vaeDecoder, Map<String, String> sha256) {
-        /** @return {@code device-dtype}, as in {@code cpu-float32} */
+        /** {@return {@code device-dtype}, as in {@code cpu-float32}} */
         public String id() {
             return device + "-" + dtype.id();
         }

@@ -89,8 +89,9 @@ public final class UrlFetcher implements AutoCloseable {
         Resolver SYSTEM = InetAddress::getAllByName;
 
         /**
+         * {@return its addresses, at least one; the policy judges each, the first is connected to}
+         *
          * @param host a host name (IP literals are parsed without asking the resolver)
-         * @return its addresses, at least one; the policy judges each, the first is connected to
          * @throws UnknownHostException if it has none
          */
         InetAddress[] resolve(String host) throws UnknownHostException;
@@ -171,24 +172,25 @@ public final class UrlFetcher implements AutoCloseable {
         this.eviction = threads.scheduleWithFixedDelay(new EvictIdle(connections), 5, 5, TimeUnit.SECONDS);
     }
 
-    /** @return a builder with the defaults above and {@link UrlPolicy#defaults()} */
+    /** {@return a builder with the defaults above and {@link UrlPolicy#defaults()}} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return the policy URLs are judged by */
+    /** {@return the policy URLs are judged by} */
     public UrlPolicy policy() {
         return policy;
     }
 
-    /** @return the most bytes one image may have */
+    /** {@return the most bytes one image may have} */
     public long maxBytes() {
         return maxBytes;
     }
 
     /**
+     * {@return a source fetching the URL each time it is read; named by the URL without its query}
+     *
      * @param url an http(s) URL
-     * @return a source fetching the URL each time it is read; named by the URL without its query
      */
     public ImageSource source(URI url) {
         Objects.requireNonNull(url, "url");
@@ -268,7 +270,7 @@ public final class UrlFetcher implements AutoCloseable {
         }
     }
 
-    /** @return the threads the fetcher has now, at most {@code maxConnections} (tests) */
+    /** {@return the threads the fetcher has now, at most {@code maxConnections} (tests)} */
     int threadCount() {
         return threads.getPoolSize();
     }
@@ -489,12 +491,12 @@ public final class UrlFetcher implements AutoCloseable {
         }
     }
 
-    /** @return the host without the brackets of an IPv6 literal */
+    /** {@return the host without the brackets of an IPv6 literal} */
     private static String bare(String host) {
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
-    /** @return the URL as sent: no user info (never sent to the server) and no fragment */
+    /** {@return the URL as sent: no user info (never sent to the server) and no fragment} */
     private static URI withoutUserInfo(URI url) {
         String authority = url.getRawAuthority();
         String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
@@ -545,34 +547,57 @@ public final class UrlFetcher implements AutoCloseable {
         private Builder() {
         }
 
-        /** @param value which URLs may be fetched; default {@link UrlPolicy#defaults()} */
+        /**
+         * Sets which URLs may be fetched.
+         *
+         * @param value which URLs may be fetched; default {@link UrlPolicy#defaults()}
+         * @return this builder
+         */
         public Builder policy(UrlPolicy value) {
             policy = Objects.requireNonNull(value, "policy");
             return this;
         }
 
         /**
+         * Sets how host names become addresses.
+         *
          * @param value how host names become addresses, both for the policy and for the connection;
          *     default {@link Resolver#SYSTEM}
+         * @return this builder
          */
         public Builder resolver(Resolver value) {
             resolver = Objects.requireNonNull(value, "resolver");
             return this;
         }
 
-        /** @param value the longest wait for a connection; default 5 s */
+        /**
+         * Sets the longest wait for a connection.
+         *
+         * @param value the longest wait for a connection; default 5 s
+         * @return this builder
+         */
         public Builder connectTimeout(Duration value) {
             connectTimeout = Limits.positive(value, "connectTimeout");
             return this;
         }
 
-        /** @param value the longest a whole fetch may take, redirects included; default 30 s */
+        /**
+         * Sets the longest time allowed.
+         *
+         * @param value the longest a whole fetch may take, redirects included; default 30 s
+         * @return this builder
+         */
         public Builder timeout(Duration value) {
             timeout = Limits.positive(value, "timeout");
             return this;
         }
 
-        /** @param value the most bytes an image may have; default 20 MiB */
+        /**
+         * Sets the most bytes an image may have.
+         *
+         * @param value the most bytes an image may have; default 20 MiB
+         * @return this builder
+         */
         public Builder maxBytes(long value) {
             if (value < 1 || value > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("maxBytes must be 1 to " + (Integer.MAX_VALUE - 8) + ", got " + value);
@@ -581,7 +606,12 @@ public final class UrlFetcher implements AutoCloseable {
             return this;
         }
 
-        /** @param value the most redirects followed, 0 to 20; default 3 */
+        /**
+         * Sets the most redirects followed.
+         *
+         * @param value the most redirects followed, 0 to 20; default 3
+         * @return this builder
+         */
         public Builder maxRedirects(int value) {
             if (value < 0 || value > 20) {
                 throw new IllegalArgumentException("maxRedirects must be 0 to 20, got " + value);
@@ -591,8 +621,11 @@ public final class UrlFetcher implements AutoCloseable {
         }
 
         /**
+         * Sets the most connections open at once.
+         *
          * @param value the most connections open at once, in use or idle in the pool, 1 to 1,000; default 20.
          *     A fetch waits for a free one within its timeout.
+         * @return this builder
          */
         public Builder maxConnections(int value) {
             if (value < 1 || value > 1000) {
@@ -603,8 +636,11 @@ public final class UrlFetcher implements AutoCloseable {
         }
 
         /**
+         * Sets the most connections open at once to one host.
+         *
          * @param value the most connections open at once to one host, port and address, 1 to 1,000;
          *     default 4 (a server's default I/O threads)
+         * @return this builder
          */
         public Builder maxConnectionsPerHost(int value) {
             if (value < 1 || value > 1000) {
@@ -614,7 +650,7 @@ public final class UrlFetcher implements AutoCloseable {
             return this;
         }
 
-        /** @return the fetcher */
+        /** {@return the fetcher} */
         public UrlFetcher build() {
             return new UrlFetcher(this);
         }

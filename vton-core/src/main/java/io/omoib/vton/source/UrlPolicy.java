@@ -79,12 +79,12 @@ public final class UrlPolicy {
         this.allowedNetworks = List.copyOf(b.networks);
     }
 
-    /** @return the guard with nothing allowed beyond public addresses */
+    /** {@return the guard with nothing allowed beyond public addresses} */
     public static UrlPolicy defaults() {
         return DEFAULT;
     }
 
-    /** @return a builder with the guard on and an empty allow-list */
+    /** {@return a builder with the guard on and an empty allow-list} */
     public static Builder builder() {
         return new Builder();
     }
@@ -102,7 +102,7 @@ public final class UrlPolicy {
         }
     }
 
-    /** @return why the URL is refused before its host is resolved, or {@code null} */
+    /** {@return why the URL is refused before its host is resolved, or {@code null}} */
     String urlRefusal(URI uri) {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
@@ -114,14 +114,15 @@ public final class UrlPolicy {
         return null;
     }
 
-    /** @return whether the host name is on the allow-list, which lets it through whatever it resolves to */
+    /** {@return whether the host name is on the allow-list, which lets it through whatever it resolves to} */
     boolean allowsHost(String host) {
         return allowedHosts.contains(normalizeHost(host));
     }
 
     /**
+     * {@return why the address is refused, or {@code null} when it may be connected to}
+     *
      * @param address a resolved address
-     * @return why the address is refused, or {@code null} when it may be connected to
      */
     String refusal(InetAddress address) {
         for (Cidr allowed : allowedNetworks) {
@@ -203,7 +204,7 @@ public final class UrlPolicy {
             return this;
         }
 
-        /** @return the policy */
+        /** {@return the policy} */
         public UrlPolicy build() {
             return new UrlPolicy(this);
         }

@@ -124,27 +124,27 @@ public final class TryOnImages {
         }
     }
 
-    /** @return the person, cropped and resized, {@code width x height} */
+    /** {@return the person, cropped and resized, {@code width x height}} */
     public RgbImage person() {
         return person;
     }
 
-    /** @return the binary mask, 255 where the garment goes, else 0, {@code width x height} */
+    /** {@return the binary mask, 255 where the garment goes, else 0, {@code width x height}} */
     public GrayImage mask() {
         return mask;
     }
 
-    /** @return the garment, fitted on white, {@code width x height} */
+    /** {@return the garment, fitted on white, {@code width x height}} */
     public RgbImage garment() {
         return garment;
     }
 
-    /** @return width of every image in pixels */
+    /** {@return width of every image in pixels} */
     public int width() {
         return person.width();
     }
 
-    /** @return height of every image in pixels */
+    /** {@return height of every image in pixels} */
     public int height() {
         return person.height();
     }

@@ -42,17 +42,19 @@ public final class S3ResultSink implements ResultSink {
     }
 
     /**
+     * {@return a builder with the default key template, JPEG at quality 95}
+     *
      * @param client the S3 client; not closed by the sink
      * @param bucket the bucket results go to
-     * @return a builder with the default key template, JPEG at quality 95
      */
     public static Builder builder(S3Client client, String bucket) {
         return new Builder(client, bucket);
     }
 
     /**
+     * {@return the key {@link #write} stores it under, every part sanitised}
+     *
      * @param name what names the result
-     * @return the key {@link #write} stores it under, every part sanitised
      */
     public String keyFor(ResultName name) {
         Matcher m = PLACEHOLDER.matcher(keyTemplate);
@@ -110,10 +112,13 @@ public final class S3ResultSink implements ResultSink {
         }
 
         /**
+         * Sets the object key template.
+         *
          * @param value the key, with placeholders {@code {userId}}, {@code {timestamp}},
          *     {@code {clothType}} and {@code {ext}}; default {@link #DEFAULT_KEY_TEMPLATE}
          * @throws IllegalArgumentException for an unknown placeholder or a template without
          *     {@code {userId}} or {@code {timestamp}}, which would overwrite results
+         * @return this builder
          */
         public Builder keyTemplate(String value) {
             Matcher m = PLACEHOLDER.matcher(value);
@@ -136,18 +141,28 @@ public final class S3ResultSink implements ResultSink {
             return this;
         }
 
-        /** @param value JPEG (default) or PNG, at quality 95 for JPEG */
+        /**
+         * Sets the format.
+         *
+         * @param value JPEG (default) or PNG, at quality 95 for JPEG
+         * @return this builder
+         */
         public Builder format(ImageFormat value) {
             return encoding(ImageEncoding.of(value));
         }
 
-        /** @param value format, JPEG quality and encoder; default {@link ImageEncoding#DEFAULT} */
+        /**
+         * Sets the encoding.
+         *
+         * @param value format, JPEG quality and encoder; default {@link ImageEncoding#DEFAULT}
+         * @return this builder
+         */
         public Builder encoding(ImageEncoding value) {
             encoding = Objects.requireNonNull(value, "encoding");
             return this;
         }
 
-        /** @return the sink */
+        /** {@return the sink} */
         public S3ResultSink build() {
             return new S3ResultSink(this);
         }

@@ -333,7 +333,7 @@ public final class CatVTONPipeline implements AutoCloseable {
                 modules.takeModuleNanos(), finished - started));
     }
 
-    /** {@return what to try after non-finite output, for the dtype that ran} */
+    /** @return what to try after non-finite output, for the dtype that ran */
     private String nonFiniteAdvice() {
         return switch (variant.dtype()) {
             case FLOAT16 -> "float16 can overflow: try the bfloat16 or float32 variant";
@@ -351,7 +351,7 @@ public final class CatVTONPipeline implements AutoCloseable {
         return mean.add(std.mul(eps)).mul(artifact.scalingFactor());
     }
 
-    /** {@return native arrays held by the pipeline's manager and its sub-managers now: 0 between runs} */
+    /** @return native arrays held by the pipeline's manager and its sub-managers now: 0 between runs */
     int liveArrays() {
         return manager.getManagedArrays().size();
     }

@@ -7,8 +7,6 @@ public interface StepListener {
     StepListener NONE = (step, steps) -> { };
 
     /**
-     * Called after each denoising step, on the thread that runs the pipeline.
-     *
      * @param step steps completed so far, 1 to {@code steps}
      * @param steps steps in the run
      */

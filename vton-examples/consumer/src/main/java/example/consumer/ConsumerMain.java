@@ -4,6 +4,7 @@ import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.pipeline.WeightDtype;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
@@ -31,8 +32,8 @@ public final class ConsumerMain {
         TryOnImages prepared = TryOnImages.prepare(
                 RgbImage.filled(600, 800, 90, 120, 150),    // the person
                 RgbImage.filled(600, 800, 255, 255, 255),   // the mask: everything
-                RgbImage.filled(300, 300, 200, 20, 20),     // a red upper garment
-                null, ClothType.UPPER, 768, 1024);
+                Garments.upper(RgbImage.filled(300, 300, 200, 20, 20)),  // a red upper garment
+                ClothType.UPPER, 768, 1024);
         try (CatVTONPipeline pipeline = CatVTONPipeline.builder()
                 .modelDirectory(modelDirectory)
                 .weightDtype(WeightDtype.FLOAT32)

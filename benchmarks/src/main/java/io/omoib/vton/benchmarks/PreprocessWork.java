@@ -1,6 +1,7 @@
 package io.omoib.vton.benchmarks;
 
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
@@ -84,7 +85,7 @@ final class PreprocessWork {
         RgbImage mask = codec.decode(encoded[1], NAMES[1]);
         RgbImage upper = codec.decode(encoded[2], NAMES[2]);
         RgbImage lower = codec.decode(encoded[3], NAMES[3]);
-        return TryOnImages.prepare(person, mask, upper, lower, ClothType.OVERALL);
+        return TryOnImages.prepare(person, mask, Garments.outfit(upper, lower), ClothType.OVERALL);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.omoib.vton.pipeline.PipelineInput;
 import io.omoib.vton.pipeline.StepListener;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
 import java.io.IOException;
@@ -39,7 +40,7 @@ public final class ScalingTiming {
         int steps = Integer.parseInt(args[4]);
         int iterations = Integer.parseInt(args[5]);
         TryOnImages prepared = TryOnImages.prepare(RgbImage.filled(1200, 1600, 90, 120, 150),
-                RgbImage.filled(1200, 1600, 255, 255, 255), RgbImage.filled(900, 1100, 200, 20, 20), null,
+                RgbImage.filled(1200, 1600, 255, 255, 255), Garments.upper(RgbImage.filled(900, 1100, 200, 20, 20)),
                 ClothType.UPPER, width, height);
         List<PipelineInput> inputs = new ArrayList<>();
         for (int i = 0; i < batch; i++) {

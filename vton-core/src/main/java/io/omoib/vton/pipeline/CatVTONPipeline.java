@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.GrayImage;
 import io.omoib.vton.preprocess.Repaint;
 import io.omoib.vton.preprocess.RgbImage;
@@ -96,32 +97,32 @@ public final class CatVTONPipeline implements AutoCloseable {
         }
     }
 
-    /** @return a builder; only the model directory is required */
+    /** {@return a builder; only the model directory is required} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return the model artifact this pipeline runs */
+    /** {@return the model artifact this pipeline runs} */
     public ModelArtifact artifact() {
         return artifact;
     }
 
-    /** @return the variant in use, such as {@code cpu-float32} */
+    /** {@return the variant in use, such as {@code cpu-float32}} */
     public ModelArtifact.Variant variant() {
         return variant;
     }
 
-    /** @return the device the modules run on */
+    /** {@return the device the modules run on} */
     public Device device() {
         return device;
     }
 
-    /** @return the intra-op threads each run computes with */
+    /** {@return the intra-op threads each run computes with} */
     public int threads() {
         return threads;
     }
 
-    /** @return the parameters {@link #run(TryOnImages)} uses */
+    /** {@return the parameters {@link #run(TryOnImages)} uses} */
     public TryOnParameters defaults() {
         return defaults;
     }
@@ -153,15 +154,14 @@ public final class CatVTONPipeline implements AutoCloseable {
      *
      * @param person the person photo
      * @param mask the mask photo, white where the garment goes
-     * @param upper the upper garment, or null
-     * @param lower the lower garment, or null
+     * @param garments the garment photos; those the cloth type needs are required
      * @param clothType what the try-on replaces
      * @param parameters steps, guidance, eta, seed, repaint
      * @return the person wearing the garment, at the artifact's default size
      */
-    public RgbImage run(RgbImage person, RgbImage mask, RgbImage upper, RgbImage lower, ClothType clothType,
+    public RgbImage run(RgbImage person, RgbImage mask, Garments garments, ClothType clothType,
                         TryOnParameters parameters) {
-        return run(TryOnImages.prepare(person, mask, upper, lower, clothType, artifact.width(), artifact.height()),
+        return run(TryOnImages.prepare(person, mask, garments, clothType, artifact.width(), artifact.height()),
                 parameters);
     }
 
@@ -178,8 +178,8 @@ public final class CatVTONPipeline implements AutoCloseable {
     public Duration warmUp() {
         long started = System.nanoTime();
         TryOnParameters oneStep = TryOnParameters.builder().steps(1).guidance(TryOnParameters.DEFAULT_GUIDANCE).build();
-        for (int[] size : artifact.sizes()) {
-            run(warmUpImages(size[0], size[1]), oneStep);
+        for (ModelArtifact.Size size : artifact.sizes()) {
+            run(warmUpImages(size.width(), size.height()), oneStep);
         }
         return Duration.ofNanos(System.nanoTime() - started);
     }
@@ -207,7 +207,7 @@ public final class CatVTONPipeline implements AutoCloseable {
      * @throws InferenceException if a module fails or produces NaN or infinite values
      */
     public PipelineOutput runBatch(List<PipelineInput> inputs, StepListener listener) {
-        checkBatch(inputs);
+        DdimScheduler.Schedule schedule = checkBatch(inputs);
         Objects.requireNonNull(listener, "listener");
         try {
             lock.lockInterruptibly();
@@ -221,7 +221,7 @@ public final class CatVTONPipeline implements AutoCloseable {
             }
             TorchThreads.use(threads);
             try (NDManager request = manager.newSubManager()) {
-                return denoise(request, inputs, listener);
+                return denoise(request, inputs, schedule, listener);
             } catch (EngineException e) {
                 throw new InferenceException("the PyTorch engine failed: " + e.getMessage(), e);
             }
@@ -230,13 +230,14 @@ public final class CatVTONPipeline implements AutoCloseable {
         }
     }
 
-    private void checkBatch(List<PipelineInput> inputs) {
+    /** {@return the batch's schedule, once its size and step count are known to suit the model} */
+    private DdimScheduler.Schedule checkBatch(List<PipelineInput> inputs) {
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one input");
         }
         PipelineInput first = inputs.get(0);
         artifact.checkSize(first.images().width(), first.images().height());
-        artifact.scheduler().schedule(first.parameters().steps());
+        DdimScheduler.Schedule schedule = artifact.scheduler().schedule(first.parameters().steps());
         for (PipelineInput other : inputs.subList(1, inputs.size())) {
             if (other.images().width() != first.images().width() || other.images().height() != first.images().height()) {
                 throw new IllegalArgumentException("a batch needs images of one size: " + first.images() + " and "
@@ -247,9 +248,11 @@ public final class CatVTONPipeline implements AutoCloseable {
                         + first.parameters() + " and " + other.parameters());
             }
         }
+        return schedule;
     }
 
-    private PipelineOutput denoise(NDManager request, List<PipelineInput> inputs, StepListener listener) {
+    private PipelineOutput denoise(NDManager request, List<PipelineInput> inputs, DdimScheduler.Schedule schedule,
+                                   StepListener listener) {
         listener.onPhase(StepListener.Phase.ENCODING);
         long started = System.nanoTime();
         modules.takeModuleNanos();
@@ -259,7 +262,6 @@ public final class CatVTONPipeline implements AutoCloseable {
         int h = height / 8;
         int w = width / 8;
         TryOnParameters p = inputs.get(0).parameters();
-        DdimScheduler.Schedule schedule = artifact.scheduler().schedule(p.steps());
         SeededNoise noise = SeededNoise.draw(request, inputs.stream().map(in -> in.parameters().seed()).toList(),
                 h, w, p.eta() > 0 ? p.steps() : 0);
 
@@ -387,44 +389,70 @@ public final class CatVTONPipeline implements AutoCloseable {
         private Builder() {
         }
 
-        /** @param value the artifact directory made by {@code tools/export} (required) */
+        /**
+         * Sets the model directory.
+         *
+         * @param value the artifact directory made by {@code tools/export} (required)
+         * @return this builder
+         */
         public Builder modelDirectory(Path value) {
             this.modelDirectory = Objects.requireNonNull(value);
             return this;
         }
 
-        /** @param value where the modules run: {@code Device.cpu()} (default) or {@code Device.gpu(i)} */
+        /**
+         * Sets the device.
+         *
+         * @param value where the modules run: {@code Device.cpu()} (default) or {@code Device.gpu(i)}
+         * @return this builder
+         */
         public Builder device(Device value) {
             this.device = Objects.requireNonNull(value);
             return this;
         }
 
-        /** @param value which variant to load by dtype (default float32) */
+        /**
+         * Sets the weight dtype.
+         *
+         * @param value which variant to load by dtype (default float32)
+         * @return this builder
+         */
         public Builder weightDtype(WeightDtype value) {
             this.weightDtype = Objects.requireNonNull(value);
             return this;
         }
 
         /**
+         * Lets float32 matrix products use TF32 on GPUs that have it, or not.
+         *
          * @param value let float32 matrix products use TF32 on GPUs that have it (libtorch's matmul
          *     precision "high"; process-wide; default false)
+         * @return this builder
          */
         public Builder useTf32(boolean value) {
             this.useTf32 = value;
             return this;
         }
 
-        /** @param value check the SHA-256 of the variant's files before loading (default false) */
+        /**
+         * Sets whether the variant's files are checked against their SHA-256 before loading.
+         *
+         * @param value check the SHA-256 of the variant's files before loading (default false)
+         * @return this builder
+         */
         public Builder verifyChecksums(boolean value) {
             this.verifyChecksums = value;
             return this;
         }
 
         /**
+         * Sets whether a batch gives each request exactly what it gets alone.
+         *
          * @param value run the modules once per request inside a batch (default true), so that every
          *     result is bit-identical to a run alone; false runs each module once for the whole batch,
          *     which is faster on GPUs, but libtorch's GEMM and oneDNN kernels then change results by
          *     about 1e-6 with the batch size
+         * @return this builder
          */
         public Builder bitExactBatches(boolean value) {
             this.bitExactBatches = value;
@@ -432,11 +460,14 @@ public final class CatVTONPipeline implements AutoCloseable {
         }
 
         /**
+         * Sets the intra-op threads of each run.
+         *
          * @param value intra-op threads per run, 1 to 1024 (default: the processors available to the
          *     process, which a container's CPU quota lowers, at most libtorch's own default of the
          *     physical cores). On a machine shared with other busy processes, fewer threads than cores
          *     keep runs steady: libtorch's OpenMP threads wait for each other, and one that loses its
          *     core stalls the rest (README "Performance tuning")
+         * @return this builder
          */
         public Builder threads(int value) {
             if (value < 1 || value > 1024) {
@@ -446,7 +477,12 @@ public final class CatVTONPipeline implements AutoCloseable {
             return this;
         }
 
-        /** @param value the parameters {@link CatVTONPipeline#run(TryOnImages)} uses (default CatVTON's) */
+        /**
+         * Sets the parameters a run uses when given none.
+         *
+         * @param value the parameters {@link CatVTONPipeline#run(TryOnImages)} uses (default CatVTON's)
+         * @return this builder
+         */
         public Builder defaults(TryOnParameters value) {
             this.defaults = Objects.requireNonNull(value);
             return this;

@@ -18,7 +18,7 @@ final class CpuFeatures {
     private CpuFeatures() {
     }
 
-    /** @return the first processor's flags, or an empty set when they cannot be read */
+    /** {@return the first processor's flags, or an empty set when they cannot be read} */
     static Set<String> flags() {
         try {
             return Files.readAllLines(CPUINFO).stream()

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The DDIM sampler, exact to diffusers' {@code DDIMScheduler}: the same beta schedules, timestep
@@ -19,7 +20,10 @@ import java.util.OptionalInt;
  *
  * <p>Like its diffusers counterpart it knows nothing of models: {@link #schedule(int)} plans the
  * timesteps of a run, and {@link Schedule#step} turns one model output into the previous sample.
- * Instances are immutable and thread-safe.
+ *
+ * <p>Thread safety: instances are immutable and thread-safe. Each step count is planned once and its
+ * {@link Schedule} (also immutable) is kept for the scheduler's lifetime, so every run with that count
+ * shares it; the cache holds at most one schedule per legal step count.
  */
 public final class DdimScheduler {
     /** How betas grow over the training timesteps. */
@@ -55,6 +59,8 @@ public final class DdimScheduler {
     private final Builder config;
     private final float[] alphasCumprod;
     private final float finalAlphaCumprod;
+    /** The schedule of each step count planned so far, indexed by the count; at most one per legal count. */
+    private final AtomicReferenceArray<Schedule> schedules;
 
     private DdimScheduler(Builder builder) {
         this.config = builder.copy();
@@ -67,9 +73,10 @@ public final class DdimScheduler {
             alphasCumprod[i] = (float) product;
         }
         this.finalAlphaCumprod = builder.setAlphaToOne ? 1.0f : alphasCumprod[0];
+        this.schedules = new AtomicReferenceArray<>(builder.numTrainTimesteps + 1);
     }
 
-    /** @return a builder with diffusers' {@code DDIMScheduler} defaults */
+    /** {@return a builder with diffusers' {@code DDIMScheduler} defaults} */
     public static Builder builder() {
         return new Builder();
     }
@@ -85,11 +92,14 @@ public final class DdimScheduler {
      * Settings this scheduler does not implement ({@code trained_betas}, {@code thresholding},
      * {@code rescale_betas_zero_snr}) are refused unless they are off.
      *
+     * <p>Package-private: gson is no part of this library's API; an artifact's manifest reaches it through
+     * {@link ModelArtifact#load}, and other code configures the {@link #builder()}.
+     *
      * @param config the JSON object
      * @return the scheduler
      * @throws IllegalArgumentException naming the first key whose value is malformed or unsupported
      */
-    public static DdimScheduler fromConfig(JsonObject config) {
+    static DdimScheduler fromConfig(JsonObject config) {
         Builder b = new Builder();
         ConfigReader read = new ConfigReader(config);
         read.integer("num_train_timesteps").ifPresent(b::numTrainTimesteps);
@@ -108,17 +118,17 @@ public final class DdimScheduler {
         return b.build();
     }
 
-    /** @return {@code alphas_cumprod}, one per training timestep */
+    /** {@return {@code alphas_cumprod}, one per training timestep} */
     public float[] alphasCumprod() {
         return alphasCumprod.clone();
     }
 
-    /** @return the number of training timesteps */
+    /** {@return the number of training timesteps} */
     public int numTrainTimesteps() {
         return config.numTrainTimesteps;
     }
 
-    /** @return the prediction type the model was trained with */
+    /** {@return the prediction type the model was trained with} */
     public PredictionType predictionType() {
         return config.predictionType;
     }
@@ -139,18 +149,50 @@ public final class DdimScheduler {
     }
 
     /**
-     * Plans a run: diffusers' {@code set_timesteps}.
+     * Plans a run: diffusers' {@code set_timesteps}. This is where a step count is checked against the
+     * model; the plan of each count is made once and shared by every later call.
      *
      * @param steps number of inference steps, 1 to {@link #numTrainTimesteps()}
-     * @return the plan
+     * @return the plan, the same object for every call with the same count
      * @throws InvalidParameterException if {@code steps} is out of range
      */
     public Schedule schedule(int steps) {
-        if (steps < 1 || steps > config.numTrainTimesteps) {
-            throw new InvalidParameterException(Parameter.STEPS,
-                    "steps must be between 1 and " + config.numTrainTimesteps
-                    + " (the model's training timesteps), got " + steps);
+        checkSteps(steps, config.numTrainTimesteps, "the model's training timesteps");
+        Schedule cached = schedules.get(steps);
+        if (cached != null) {
+            return cached;
         }
+        Schedule planned = plan(steps);
+        Schedule raced = schedules.compareAndExchange(steps, null, planned);
+        return raced != null ? raced : planned;
+    }
+
+    /** {@return how many step counts have a planned schedule now (tests)} */
+    int plannedSchedules() {
+        int planned = 0;
+        for (int i = 0; i < schedules.length(); i++) {
+            planned += schedules.get(i) != null ? 1 : 0;
+        }
+        return planned;
+    }
+
+    /**
+     * Refuses a step count outside {@code 1..max}: the one message for a bad count, whether the bound
+     * is the model's ({@link #schedule}) or any model's ({@link TryOnParameters.Builder#steps}).
+     *
+     * @param steps the count asked for
+     * @param max the most steps allowed
+     * @param bound what {@code max} is, for the message
+     * @throws InvalidParameterException if {@code steps} is out of range
+     */
+    static void checkSteps(int steps, int max, String bound) {
+        if (steps < 1 || steps > max) {
+            throw new InvalidParameterException(Parameter.STEPS, "steps must be between 1 and " + max + " (" + bound
+                    + "), got " + steps + "; CatVTON uses " + TryOnParameters.DEFAULT_STEPS + ", fewer is faster");
+        }
+    }
+
+    private Schedule plan(int steps) {
         int n = config.numTrainTimesteps;
         int[] timesteps = new int[steps];
         switch (config.timestepSpacing) {
@@ -194,19 +236,20 @@ public final class DdimScheduler {
             this.stride = stride;
         }
 
-        /** @return number of steps */
+        /** {@return number of steps} */
         public int size() {
             return timesteps.length;
         }
 
-        /** @return the training timesteps, highest first */
+        /** {@return the training timesteps, highest first} */
         public int[] timesteps() {
             return timesteps.clone();
         }
 
         /**
+         * {@return the training timestep fed to the model at that step}
+         *
          * @param index step index, 0 first
-         * @return the training timestep fed to the model at that step
          */
         public int timestep(int index) {
             return timesteps[index];
@@ -356,7 +399,12 @@ public final class DdimScheduler {
         private Builder() {
         }
 
-        /** @param value {@code num_train_timesteps}, default 1000 */
+        /**
+         * Sets diffusers' {@code num_train_timesteps}.
+         *
+         * @param value {@code num_train_timesteps}, default 1000
+         * @return this builder
+         */
         public Builder numTrainTimesteps(int value) {
             if (value < 1) {
                 throw new IllegalArgumentException("num_train_timesteps must be positive, got " + value);
@@ -365,61 +413,107 @@ public final class DdimScheduler {
             return this;
         }
 
-        /** @param value {@code beta_start}, default 0.0001 */
+        /**
+         * Sets diffusers' {@code beta_start}.
+         *
+         * @param value {@code beta_start}, default 0.0001
+         * @return this builder
+         */
         public Builder betaStart(double value) {
             this.betaStart = value;
             return this;
         }
 
-        /** @param value {@code beta_end}, default 0.02 */
+        /**
+         * Sets diffusers' {@code beta_end}.
+         *
+         * @param value {@code beta_end}, default 0.02
+         * @return this builder
+         */
         public Builder betaEnd(double value) {
             this.betaEnd = value;
             return this;
         }
 
-        /** @param value {@code beta_schedule}, default linear */
+        /**
+         * Sets diffusers' {@code beta_schedule}.
+         *
+         * @param value {@code beta_schedule}, default linear
+         * @return this builder
+         */
         public Builder betaSchedule(BetaSchedule value) {
             this.betaSchedule = Objects.requireNonNull(value);
             return this;
         }
 
-        /** @param value {@code clip_sample}: clamp the predicted x0 to ±{@code clip_sample_range}; default true */
+        /**
+         * Sets diffusers' {@code clip_sample}.
+         *
+         * @param value {@code clip_sample}: clamp the predicted x0 to ±{@code clip_sample_range}; default true
+         * @return this builder
+         */
         public Builder clipSample(boolean value) {
             this.clipSample = value;
             return this;
         }
 
-        /** @param value {@code clip_sample_range}, default 1 */
+        /**
+         * Sets diffusers' {@code clip_sample_range}.
+         *
+         * @param value {@code clip_sample_range}, default 1
+         * @return this builder
+         */
         public Builder clipSampleRange(float value) {
             this.clipSampleRange = value;
             return this;
         }
 
-        /** @param value {@code set_alpha_to_one}: the last step's previous alpha is 1, not alphas_cumprod[0]; default true */
+        /**
+         * Sets diffusers' {@code set_alpha_to_one}.
+         *
+         * @param value {@code set_alpha_to_one}: the last step's previous alpha is 1, not alphas_cumprod[0];
+         *     default true
+         * @return this builder
+         */
         public Builder setAlphaToOne(boolean value) {
             this.setAlphaToOne = value;
             return this;
         }
 
-        /** @param value {@code steps_offset}, added to leading timesteps; default 0 */
+        /**
+         * Sets diffusers' {@code steps_offset}.
+         *
+         * @param value {@code steps_offset}, added to leading timesteps; default 0
+         * @return this builder
+         */
         public Builder stepsOffset(int value) {
             this.stepsOffset = value;
             return this;
         }
 
-        /** @param value {@code prediction_type}, default epsilon */
+        /**
+         * Sets diffusers' {@code prediction_type}.
+         *
+         * @param value {@code prediction_type}, default epsilon
+         * @return this builder
+         */
         public Builder predictionType(PredictionType value) {
             this.predictionType = Objects.requireNonNull(value);
             return this;
         }
 
-        /** @param value {@code timestep_spacing}, default leading */
+        /**
+         * Sets diffusers' {@code timestep_spacing}.
+         *
+         * @param value {@code timestep_spacing}, default leading
+         * @return this builder
+         */
         public Builder timestepSpacing(TimestepSpacing value) {
             this.timestepSpacing = Objects.requireNonNull(value);
             return this;
         }
 
-        /** @return the scheduler */
+        /** {@return the scheduler} */
         public DdimScheduler build() {
             return new DdimScheduler(this);
         }

@@ -21,7 +21,12 @@ import java.util.Set;
  * @param reason one sentence saying why, for logs and the command line
  */
 public record DtypeChoice(WeightDtype dtype, String reason) {
-    /** Checks the parts. */
+    /**
+     * Checks the parts.
+     *
+     * @param dtype the dtype to load
+     * @param reason one sentence saying why, for logs and the command line
+     */
     public DtypeChoice {
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(reason, "reason");

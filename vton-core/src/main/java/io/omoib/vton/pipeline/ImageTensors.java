@@ -68,15 +68,20 @@ final class ImageTensors {
     static final class Buffers {
         private final ByteBuffer[] slots;
 
-        /** @param count how many buffers a run needs at once */
+        /**
+         * Makes room for a run's buffers, allocated when first asked for.
+         *
+         * @param count how many buffers a run needs at once
+         */
         Buffers(int count) {
             slots = new ByteBuffer[count];
         }
 
         /**
+         * {@return a native-order view of exactly {@code floats} floats, which the engine reads without a copy}
+         *
          * @param slot which buffer, 0 to count - 1
          * @param floats how many floats the run needs there
-         * @return a native-order view of exactly {@code floats} floats, which the engine reads without a copy
          */
         ByteBuffer floats(int slot, int floats) {
             int bytes = Math.multiplyExact(floats, Float.BYTES);

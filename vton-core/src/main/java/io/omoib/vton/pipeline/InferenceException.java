@@ -7,12 +7,18 @@ package io.omoib.vton.pipeline;
 public final class InferenceException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message what failed and what to try */
+    /**
+     * Makes the exception.
+     *
+     * @param message what failed and what to try
+     */
     public InferenceException(String message) {
         super(message);
     }
 
     /**
+     * Makes the exception, with the engine's failure as its cause.
+     *
      * @param message what failed and what to try
      * @param cause the engine's exception
      */

@@ -25,9 +25,12 @@ public final class InvalidParameterException extends IllegalArgumentException {
         SIZE
     }
 
+    /** The value refused. */
     private final Parameter parameter;
 
     /**
+     * Makes the exception.
+     *
      * @param parameter the value refused
      * @param message what was given and what is accepted
      */
@@ -36,7 +39,7 @@ public final class InvalidParameterException extends IllegalArgumentException {
         this.parameter = Objects.requireNonNull(parameter, "parameter");
     }
 
-    /** @return the value refused */
+    /** {@return the value refused} */
     public Parameter parameter() {
         return parameter;
     }

@@ -49,7 +49,7 @@ public final class ModelArtifact {
     private final String name;
     private final int width;
     private final int height;
-    private final List<int[]> sizes;
+    private final List<Size> sizes;
     private final int vaeScaleFactor;
     private final int latentChannels;
     private final float scalingFactor;
@@ -195,47 +195,49 @@ public final class ModelArtifact {
      * @throws InvalidParameterException naming the sizes the artifact accepts
      */
     public void checkSize(int imageWidth, int imageHeight) {
-        for (int[] size : sizes) {
-            if (size[0] == imageWidth && size[1] == imageHeight) {
-                return;
-            }
+        if (sizes.contains(new Size(imageWidth, imageHeight))) {
+            return;
         }
         throw new InvalidParameterException(Parameter.SIZE, "model " + name + " runs at " + sizes.stream()
-                .map(s -> s[0] + "x" + s[1]).collect(Collectors.joining(" or ")) + ", not " + imageWidth + "x"
+                .map(Size::toString).collect(Collectors.joining(" or ")) + ", not " + imageWidth + "x"
                 + imageHeight + "; prepare the images at one of those sizes");
     }
 
-    /** @return the model directory */
+    /** {@return the model directory} */
     public Path directory() {
         return directory;
     }
 
-    /** @return the artifact's name */
+    /** {@return the artifact's name} */
     public String name() {
         return name;
     }
 
-    /** @return the default image width in pixels (the size it was traced at) */
+    /** {@return the default image width in pixels (the size it was traced at)} */
     public int width() {
         return width;
     }
 
-    /** @return the default image height in pixels */
+    /** {@return the default image height in pixels} */
     public int height() {
         return height;
     }
 
-    /** @return every accepted {@code {width, height}}, the default first */
-    public List<int[]> sizes() {
-        return sizes.stream().map(int[]::clone).toList();
+    /**
+     * Lists the image sizes the artifact was checked at.
+     *
+     * @return every accepted size, the default ({@link #width()} x {@link #height()}) first; unmodifiable
+     */
+    public List<Size> sizes() {
+        return sizes;
     }
 
-    /** @return the VAE latent scaling factor (0.18215 for SD 1.5) */
+    /** {@return the VAE latent scaling factor (0.18215 for SD 1.5)} */
     public float scalingFactor() {
         return scalingFactor;
     }
 
-    /** @return the DDIM scheduler configured as the manifest says */
+    /** {@return the DDIM scheduler configured as the manifest says} */
     public DdimScheduler scheduler() {
         return scheduler;
     }
@@ -249,9 +251,27 @@ public final class ModelArtifact {
         return weights;
     }
 
-    /** @return the variants, in manifest order */
+    /** {@return the variants, in manifest order} */
     public List<Variant> variants() {
         return variants;
+    }
+
+    /**
+     * An image size an artifact runs at, in pixels; both are positive multiples of 64.
+     *
+     * @param width width in pixels
+     * @param height height in pixels
+     */
+    public record Size(int width, int height) {
+        /**
+         * Writes the size as {@code WIDTHxHEIGHT}.
+         *
+         * @return such as {@code 768x1024}
+         */
+        @Override
+        public String toString() {
+            return width + "x" + height;
+        }
     }
 
     /**
@@ -267,7 +287,7 @@ public final class ModelArtifact {
      */
     public record Variant(String device, WeightDtype dtype, String torchVersion, Path vaeEncoder, Path unet,
                           Path vaeDecoder, Map<String, String> sha256) {
-        /** @return {@code device-dtype}, as in {@code cpu-float32} */
+        /** {@return {@code device-dtype}, as in {@code cpu-float32}} */
         public String id() {
             return device + "-" + dtype.id();
         }
@@ -307,24 +327,24 @@ public final class ModelArtifact {
         return file;
     }
 
-    private List<int[]> parseSizes(JsonObject json) {
-        List<int[]> list = new ArrayList<>();
-        list.add(new int[] {width, height});
+    private List<Size> parseSizes(JsonObject json) {
+        List<Size> list = new ArrayList<>();
+        list.add(new Size(width, height));
         if (json.has("sizes")) {
             for (JsonElement e : array(json, "sizes")) {
                 JsonArray pair = e.isJsonArray() ? e.getAsJsonArray() : null;
                 if (pair == null || pair.size() != 2) {
                     throw invalid("has a sizes entry that is not [width, height]: " + e);
                 }
-                int[] size = {pair.get(0).getAsInt(), pair.get(1).getAsInt()};
-                if (list.stream().noneMatch(s -> s[0] == size[0] && s[1] == size[1])) {
+                Size size = new Size(pair.get(0).getAsInt(), pair.get(1).getAsInt());
+                if (!list.contains(size)) {
                     list.add(size);
                 }
             }
         }
-        for (int[] size : list) {
-            if (size[0] < 64 || size[1] < 64 || size[0] % 64 != 0 || size[1] % 64 != 0) {
-                throw invalid("declares size " + size[0] + "x" + size[1] + "; sizes must be multiples of 64");
+        for (Size size : list) {
+            if (size.width() < 64 || size.height() < 64 || size.width() % 64 != 0 || size.height() % 64 != 0) {
+                throw invalid("declares size " + size + "; sizes must be multiples of 64");
             }
         }
         return List.copyOf(list);

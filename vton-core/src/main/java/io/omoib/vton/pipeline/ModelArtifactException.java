@@ -9,6 +9,8 @@ public final class ModelArtifactException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Makes the exception.
+     *
      * @param message what is wrong and how to fix it, naming the directory or file
      */
     public ModelArtifactException(String message) {
@@ -16,6 +18,8 @@ public final class ModelArtifactException extends RuntimeException {
     }
 
     /**
+     * Makes the exception, with the failure that revealed the problem as its cause.
+     *
      * @param message what is wrong and how to fix it, naming the directory or file
      * @param cause the underlying failure
      */

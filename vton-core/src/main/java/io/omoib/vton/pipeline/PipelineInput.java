@@ -10,7 +10,12 @@ import java.util.Objects;
  * @param parameters steps, guidance, eta, seed, repaint
  */
 public record PipelineInput(TryOnImages images, TryOnParameters parameters) {
-    /** Checks that neither part is null. */
+    /**
+     * Checks that neither part is null.
+     *
+     * @param images prepared person, mask and garment at one of the artifact's sizes
+     * @param parameters steps, guidance, eta, seed, repaint
+     */
     public PipelineInput {
         Objects.requireNonNull(images, "images");
         Objects.requireNonNull(parameters, "parameters");

@@ -11,12 +11,17 @@ import java.util.List;
  * @param timings where the run's time went
  */
 public record PipelineOutput(List<RgbImage> images, RunTimings timings) {
-    /** Copies the list. */
+    /**
+     * Copies the list.
+     *
+     * @param images one result per input, in order, each at its input's size
+     * @param timings where the run's time went
+     */
     public PipelineOutput {
         images = List.copyOf(images);
     }
 
-    /** @return the first (for a run of one, the only) image */
+    /** {@return the first (for a run of one, the only) image} */
     public RgbImage image() {
         return images.get(0);
     }

@@ -14,7 +14,7 @@ import java.util.Locale;
  * @param total the whole run
  */
 public record RunTimings(long encode, long denoise, long decode, long modules, long total) {
-    /** @return {@code total / modules}: 1.0 means no time outside the networks */
+    /** {@return {@code total / modules}: 1.0 means no time outside the networks} */
     public double overhead() {
         return modules == 0 ? Double.NaN : (double) total / modules;
     }

@@ -26,6 +26,8 @@ record SeededNoise(NDArray maskedPerson, NDArray garment, NDArray initial, List<
     private static final Object GENERATOR_LOCK = new Object();
 
     /**
+     * Draws every random tensor of a run, request by request, each from its own seed.
+     *
      * @param request the run's manager; the draws are attached to it, on its device
      * @param seeds one seed per request of the batch
      * @param h latent height, image height / 8

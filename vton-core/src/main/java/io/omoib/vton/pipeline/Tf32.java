@@ -40,7 +40,7 @@ final class Tf32 {
         torch.getFunction(SET_CUDNN).invokeVoid(new Object[] {context, precision == HIGHEST ? 0 : 1});
     }
 
-    /** @return libtorch's current {@code float32MatmulPrecision}, 0 (HIGHEST) to 2 (MEDIUM) */
+    /** {@return libtorch's current {@code float32MatmulPrecision}, 0 (HIGHEST) to 2 (MEDIUM)} */
     static synchronized int matmulPrecision() {
         NativeLibrary torch = libtorch();
         return torch.getFunction(GET_PRECISION).invokeInt(new Object[] {context(torch)}) & 0xFF;

@@ -79,12 +79,12 @@ final class TorchModules implements AutoCloseable {
         }
     }
 
-    /** @return {@code moments[B,8,H/8,W/8]} (mean ‖ logvar) of {@code image[B,3,H,W]} in [-1, 1] */
+    /** {@return {@code moments[B,8,H/8,W/8]} (mean ‖ logvar) of {@code image[B,3,H,W]} in [-1, 1]} */
     NDArray encode(NDArray image) {
         return perRequest(encoder, "VAE encoder", image);
     }
 
-    /** @return {@code image[B,3,H,W]} in about [-1, 1] of {@code latent[B,4,H/8,W/8]} (already unscaled) */
+    /** {@return {@code image[B,3,H,W]} in about [-1, 1] of {@code latent[B,4,H/8,W/8]} (already unscaled)} */
     NDArray decode(NDArray latent) {
         return perRequest(decoder, "VAE decoder", latent);
     }
@@ -119,7 +119,7 @@ final class TorchModules implements AutoCloseable {
         return NDArrays.concat(ordered, 0);
     }
 
-    /** @return the time spent inside module calls since the previous call, in nanoseconds */
+    /** {@return the time spent inside module calls since the previous call, in nanoseconds} */
     long takeModuleNanos() {
         long taken = moduleNanos;
         moduleNanos = 0;

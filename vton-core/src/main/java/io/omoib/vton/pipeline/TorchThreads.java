@@ -21,8 +21,8 @@ final class TorchThreads {
     }
 
     /**
-     * @return the processors available to this process (what a container's CPU quota allows), at
-     *     most libtorch's default (the physical cores, or {@code -Dai.djl.pytorch.num_threads})
+     * {@return the processors available to this process (what a container's CPU quota allows), at most libtorch's
+     * default (the physical cores, or {@code -Dai.djl.pytorch.num_threads})}
      */
     static int defaultCount() {
         return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), LIBTORCH_DEFAULT));
@@ -35,7 +35,7 @@ final class TorchThreads {
         }
     }
 
-    /** @return the count for operators run on the calling thread */
+    /** {@return the count for operators run on the calling thread} */
     static int current() {
         return JniUtils.getNumThreads();
     }

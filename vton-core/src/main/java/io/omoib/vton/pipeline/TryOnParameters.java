@@ -12,6 +12,8 @@ import java.util.Objects;
 public final class TryOnParameters {
     /** CatVTON's default number of DDIM steps (the SageMaker server defaults to 15). */
     public static final int DEFAULT_STEPS = 50;
+    /** The most DDIM steps any model is asked for: one per training timestep of Stable Diffusion's 1000. */
+    public static final int MAX_STEPS = 1000;
     /** CatVTON's default guidance scale. */
     public static final float DEFAULT_GUIDANCE = 2.5f;
     /** CatVTON's default eta. */
@@ -37,17 +39,17 @@ public final class TryOnParameters {
         this.repaint = b.repaint;
     }
 
-    /** @return CatVTON's defaults: 50 steps, guidance 2.5, eta 1, seed 42, no repaint */
+    /** {@return CatVTON's defaults: 50 steps, guidance 2.5, eta 1, seed 42, no repaint} */
     public static TryOnParameters defaults() {
         return DEFAULTS;
     }
 
-    /** @return a builder starting from {@link #defaults()} */
+    /** {@return a builder starting from {@link #defaults()}} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a builder starting from these values */
+    /** {@return a builder starting from these values} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.steps = steps;
@@ -58,27 +60,27 @@ public final class TryOnParameters {
         return b;
     }
 
-    /** @return DDIM steps, 1 to 1000 */
+    /** {@return DDIM steps, 1 to {@value #MAX_STEPS}} */
     public int steps() {
         return steps;
     }
 
-    /** @return the classifier-free guidance scale; at most 1 turns guidance off */
+    /** {@return the classifier-free guidance scale; at most 1 turns guidance off} */
     public float guidance() {
         return guidance;
     }
 
-    /** @return DDIM's eta: 0 deterministic, 1 as CatVTON */
+    /** {@return DDIM's eta: 0 deterministic, 1 as CatVTON} */
     public float eta() {
         return eta;
     }
 
-    /** @return the seed of the request's random numbers, 0 to {@link Integer#MAX_VALUE} */
+    /** {@return the seed of the request's random numbers, 0 to {@link Integer#MAX_VALUE}} */
     public int seed() {
         return seed;
     }
 
-    /** @return whether the result keeps the original person outside a blurred mask */
+    /** {@return whether the result keeps the original person outside a blurred mask} */
     public boolean repaint() {
         return repaint;
     }
@@ -122,17 +124,24 @@ public final class TryOnParameters {
         private Builder() {
         }
 
-        /** @param value DDIM steps, 1 to 1000 (default 50) */
+        /**
+         * Sets the number of DDIM steps.
+         *
+         * @param value DDIM steps, 1 to {@value #MAX_STEPS} (default 50)
+         * @return this builder
+         */
         public Builder steps(int value) {
-            if (value < 1 || value > 1000) {
-                throw new InvalidParameterException(Parameter.STEPS, "steps must be between 1 and 1000, got "
-                        + value);
-            }
+            DdimScheduler.checkSteps(value, MAX_STEPS, "for any model");
             this.steps = value;
             return this;
         }
 
-        /** @param value guidance scale, 0 to {@value #MAX_GUIDANCE} (default 2.5; at most 1 disables guidance) */
+        /**
+         * Sets the classifier-free guidance scale.
+         *
+         * @param value guidance scale, 0 to {@value #MAX_GUIDANCE} (default 2.5; at most 1 disables guidance)
+         * @return this builder
+         */
         public Builder guidance(float value) {
             if (!(value >= 0 && value <= MAX_GUIDANCE)) {
                 throw new InvalidParameterException(Parameter.GUIDANCE, "guidance must be between 0 and "
@@ -142,7 +151,12 @@ public final class TryOnParameters {
             return this;
         }
 
-        /** @param value DDIM eta, 0 (deterministic) to 1 (DDPM-like; the default) */
+        /**
+         * Sets DDIM's eta.
+         *
+         * @param value DDIM eta, 0 (deterministic) to 1 (DDPM-like; the default)
+         * @return this builder
+         */
         public Builder eta(float value) {
             if (!(value >= 0 && value <= 1)) {
                 throw new InvalidParameterException(Parameter.ETA, "eta must be between 0 and 1, got " + value);
@@ -151,7 +165,12 @@ public final class TryOnParameters {
             return this;
         }
 
-        /** @param value seed, 0 to 2147483647 (default 42) */
+        /**
+         * Sets the seed of the random numbers.
+         *
+         * @param value seed, 0 to 2147483647 (default 42)
+         * @return this builder
+         */
         public Builder seed(long value) {
             if (value < 0 || value > Integer.MAX_VALUE) {
                 throw new InvalidParameterException(Parameter.SEED, "seed must be between 0 and " + Integer.MAX_VALUE + ", got " + value);
@@ -160,13 +179,18 @@ public final class TryOnParameters {
             return this;
         }
 
-        /** @param value keep the original person outside a blurred mask (CatVTON's --repaint; default false) */
+        /**
+         * Sets whether the result keeps the original person outside a blurred mask.
+         *
+         * @param value keep the original person outside a blurred mask (CatVTON's --repaint; default false)
+         * @return this builder
+         */
         public Builder repaint(boolean value) {
             this.repaint = value;
             return this;
         }
 
-        /** @return the parameters */
+        /** {@return the parameters} */
         public TryOnParameters build() {
             return new TryOnParameters(this);
         }

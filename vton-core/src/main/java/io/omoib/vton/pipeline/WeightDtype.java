@@ -14,7 +14,7 @@ public enum WeightDtype {
     /** Brain float, for recent GPUs and CPUs with bf16 support. */
     BFLOAT16;
 
-    /** @return the name used in {@code catvton.json} and on the command line: {@code float32}, ... */
+    /** {@return the name used in {@code catvton.json} and on the command line: {@code float32}, ...} */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -36,6 +36,8 @@ final class BatchQueue<T> {
     private boolean stopped;
 
     /**
+     * Makes an empty queue.
+     *
      * @param maxBatch the most items in one batch, at least 1
      * @param maxWait how long to wait for compatible items while others are still being prepared
      * @param compatible whether a queued item may join the batch of the first (the head)

@@ -10,6 +10,8 @@ import java.net.URI;
 @FunctionalInterface
 public interface CompletionNotifier {
     /**
+     * Announces a stored result.
+     *
      * @param name what names the result
      * @param location where the sink stored it
      * @throws IOException if the notice could not be sent

@@ -32,8 +32,9 @@ final class FetchLanes implements AutoCloseable {
     }
 
     /**
+     * {@return its bytes, read on a fetch thread once its origin has room; cancelling it stops the read}
+     *
      * @param source a source with an origin
-     * @return its bytes, read on a fetch thread once its origin has room; cancelling it stops the read
      */
     CompletableFuture<byte[]> read(ImageSource source) {
         Read read = new Read(source, source.origin().orElseThrow());
@@ -53,7 +54,7 @@ final class FetchLanes implements AutoCloseable {
         return read.result;
     }
 
-    /** @return reads of the origin waiting for room now (tests) */
+    /** {@return reads of the origin waiting for room now (tests)} */
     synchronized int waiting(String origin) {
         Lane lane = lanes.get(origin);
         return lane == null ? 0 : lane.waiting.size();
@@ -103,7 +104,7 @@ final class FetchLanes implements AutoCloseable {
             return cancelled;
         }
 
-        /** @return whether the current thread may read: false once the read was cancelled */
+        /** {@return whether the current thread may read: false once the read was cancelled} */
         synchronized boolean claim() {
             if (isDone()) {
                 return false;

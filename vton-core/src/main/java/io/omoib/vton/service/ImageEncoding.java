@@ -15,7 +15,13 @@ public record ImageEncoding(ImageFormat format, int jpegQuality, ImageCodec code
     /** JPEG at quality 95 with {@link ImageCodec#defaults()}. */
     public static final ImageEncoding DEFAULT = of(ImageFormat.JPEG);
 
-    /** Checks the values. */
+    /**
+     * Checks the values.
+     *
+     * @param format JPEG or PNG
+     * @param jpegQuality 1-100 on libjpeg's scale, used for JPEG only
+     * @param codec the encoder, with its limits
+     */
     public ImageEncoding {
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(codec, "codec");
@@ -25,16 +31,18 @@ public record ImageEncoding(ImageFormat format, int jpegQuality, ImageCodec code
     }
 
     /**
+     * {@return that format, JPEG quality 95, the default codec}
+     *
      * @param format JPEG or PNG
-     * @return that format, JPEG quality 95, the default codec
      */
     public static ImageEncoding of(ImageFormat format) {
         return new ImageEncoding(format, 95, ImageCodec.defaults());
     }
 
     /**
+     * {@return the encoded bytes}
+     *
      * @param image the result
-     * @return the encoded bytes
      */
     public byte[] encode(RgbImage image) {
         return format == ImageFormat.JPEG ? codec.encodeJpeg(image, jpegQuality) : codec.encodePng(image);

@@ -18,8 +18,9 @@ public enum ImageFormat {
     }
 
     /**
+     * {@return the format}
+     *
      * @param text {@code jpeg}, {@code jpg} or {@code png}, any case
-     * @return the format
      * @throws IllegalArgumentException naming the accepted values
      */
     public static ImageFormat parse(String text) {
@@ -31,12 +32,12 @@ public enum ImageFormat {
         };
     }
 
-    /** @return the MIME type, such as {@code image/jpeg} */
+    /** {@return the MIME type, such as {@code image/jpeg}} */
     public String contentType() {
         return contentType;
     }
 
-    /** @return the file extension without the dot: {@code jpg} or {@code png} */
+    /** {@return the file extension without the dot: {@code jpg} or {@code png}} */
     public String extension() {
         return extension;
     }

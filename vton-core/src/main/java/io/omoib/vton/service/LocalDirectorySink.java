@@ -29,21 +29,23 @@ public final class LocalDirectorySink implements ResultSink {
     }
 
     /**
+     * {@return a builder writing JPEG at quality 95}
+     *
      * @param root the output folder, such as {@code vton_output}; created when needed
-     * @return a builder writing JPEG at quality 95
      */
     public static Builder builder(Path root) {
         return new Builder(root);
     }
 
-    /** @return the absolute output folder */
+    /** {@return the absolute output folder} */
     public Path root() {
         return root;
     }
 
     /**
+     * {@return the file {@link #write} stores it in}
+     *
      * @param name what names the result
-     * @return the file {@link #write} stores it in
      */
     public Path fileFor(ResultName name) {
         String user = ResultName.sanitize(name.userId());
@@ -94,18 +96,28 @@ public final class LocalDirectorySink implements ResultSink {
             this.root = Objects.requireNonNull(root, "root");
         }
 
-        /** @param value JPEG (default) or PNG, at quality 95 for JPEG */
+        /**
+         * Sets the format.
+         *
+         * @param value JPEG (default) or PNG, at quality 95 for JPEG
+         * @return this builder
+         */
         public Builder format(ImageFormat value) {
             return encoding(ImageEncoding.of(value));
         }
 
-        /** @param value format, JPEG quality and encoder; default {@link ImageEncoding#DEFAULT} */
+        /**
+         * Sets the encoding.
+         *
+         * @param value format, JPEG quality and encoder; default {@link ImageEncoding#DEFAULT}
+         * @return this builder
+         */
         public Builder encoding(ImageEncoding value) {
             encoding = Objects.requireNonNull(value, "encoding");
             return this;
         }
 
-        /** @return the sink */
+        /** {@return the sink} */
         public LocalDirectorySink build() {
             return new LocalDirectorySink(this);
         }

@@ -29,6 +29,8 @@ public interface ProgressListener {
     }
 
     /**
+     * One step of a request's progress.
+     *
      * @param requestId the request's id
      * @param stage where it is
      * @param step steps done, during {@code RUNNING}; otherwise 0
@@ -37,6 +39,10 @@ public interface ProgressListener {
     record Event(String requestId, Stage stage, int step, int steps) {
     }
 
-    /** @param event what happened */
+    /**
+     * Called as a request moves along, on service threads; keep it quick.
+     *
+     * @param event what happened
+     */
     void onProgress(Event event);
 }

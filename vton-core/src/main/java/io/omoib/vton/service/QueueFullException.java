@@ -6,7 +6,11 @@ import java.util.concurrent.RejectedExecutionException;
 public final class QueueFullException extends RejectedExecutionException {
     private static final long serialVersionUID = 1L;
 
-    /** @param capacity the queue capacity that was reached */
+    /**
+     * Makes the exception.
+     *
+     * @param capacity the queue capacity that was reached
+     */
     public QueueFullException(int capacity) {
         super("the try-on queue is full (" + capacity + " requests waiting); retry later or raise the queue capacity");
     }

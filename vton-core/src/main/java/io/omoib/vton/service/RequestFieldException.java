@@ -8,9 +8,12 @@ package io.omoib.vton.service;
 public final class RequestFieldException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** The request field at fault, or {@code null} for the body as a whole. */
     private final String field;
 
     /**
+     * Makes the exception.
+     *
      * @param field the request field at fault, or {@code null} when the body as a whole is wrong
      * @param message what is wrong and what to do
      */
@@ -19,7 +22,7 @@ public final class RequestFieldException extends IllegalArgumentException {
         this.field = field;
     }
 
-    /** @return the request field at fault, or {@code null} when the body as a whole is wrong */
+    /** {@return the request field at fault, or {@code null} when the body as a whole is wrong} */
     public String field() {
         return field;
     }

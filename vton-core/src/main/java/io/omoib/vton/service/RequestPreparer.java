@@ -1,6 +1,7 @@
 package io.omoib.vton.service;
 
 import io.omoib.vton.preprocess.DecodeBudget;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.Input;
 import io.omoib.vton.preprocess.InvalidImageException;
@@ -35,16 +36,21 @@ import java.util.function.BooleanSupplier;
 public final class RequestPreparer {
     private final ImageCodec codec;
 
-    /** @param codec decodes within its limits */
+    /**
+     * Makes a preparer that decodes with a codec.
+     *
+     * @param codec decodes within its limits
+     */
     public RequestPreparer(ImageCodec codec) {
         this.codec = Objects.requireNonNull(codec, "codec");
     }
 
     /**
+     * {@return the prepared images}
+     *
      * @param request what to prepare
      * @param width output width in pixels, a positive multiple of 8
      * @param height output height in pixels, likewise
-     * @return the prepared images
      * @throws InvalidInputException if an image cannot be read or decoded, or the images do not fit together
      * @throws IOException if a source fails in a way that is not the input's fault
      */
@@ -74,7 +80,7 @@ public final class RequestPreparer {
         }
     }
 
-    /** @return an empty holding of the codec's decode budget, for one request's images */
+    /** {@return an empty holding of the codec's decode budget, for one request's images} */
     DecodeBudget.Holding holding() {
         return codec.budget().holding();
     }
@@ -101,19 +107,22 @@ public final class RequestPreparer {
                 throw new InvalidInputException(input, e.getMessage(), e);
             }
         }
-        return TryOnImages.prepare(images.get(Input.PERSON), images.get(Input.MASK), images.get(Input.UPPER),
-                images.get(Input.LOWER), request.clothType(), width, height);
+        RgbImage person = images.remove(Input.PERSON);
+        RgbImage mask = images.remove(Input.MASK);
+        return TryOnImages.prepare(person, mask, Garments.of(images), request.clothType(), width, height);
     }
 
     /**
+     * {@return the decoded image}
+     *
      * @param input the image's role
      * @param source where it comes from
      * @param width the width it will be prepared at (a very large image is read at a fraction of its
      *     size, see {@link ImageCodec#decode(byte[], String, int, int)})
      * @param height the height it will be prepared at
-     * @return the decoded image
      * @throws InvalidInputException if it cannot be read or decoded
      * @throws io.omoib.vton.preprocess.DecodeBudget.Exhausted if other decodes hold the memory budget
+     * @throws IOException if the source fails in a way that is not the input's fault
      */
     public RgbImage decode(Input input, ImageSource source, int width, int height) throws IOException {
         try {

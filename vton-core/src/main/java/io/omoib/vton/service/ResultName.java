@@ -22,7 +22,13 @@ public record ResultName(String userId, ClothType clothType, String timestamp) {
     /** Hex digits of the raw part's SHA-256 added when sanitising changed it. */
     private static final int HASH_DIGITS = 12;
 
-    /** Checks that no part is null or empty. */
+    /**
+     * Checks that no part is null or empty.
+     *
+     * @param userId the user; never empty
+     * @param clothType the cloth type of the try-on
+     * @param timestamp the caller's timestamp text; never empty
+     */
     public ResultName {
         Objects.requireNonNull(clothType, "clothType");
         if (userId == null || userId.isEmpty()) {

@@ -11,10 +11,11 @@ import java.net.URI;
  */
 public interface ResultSink {
     /**
+     * {@return where the result now is, such as {@code file:///srv/vton_output/u1/u1_upper_1700000000.jpg} or
+     * {@code s3://bucket/users/u1/vton_result/1700000000/result.jpg}}
+     *
      * @param name what names the result; its parts are untrusted text
      * @param image the try-on result
-     * @return where the result now is, such as {@code file:///srv/vton_output/u1/u1_upper_1700000000.jpg}
-     *     or {@code s3://bucket/users/u1/vton_result/1700000000/result.jpg}
      * @throws IOException if it could not be stored; nothing partial remains
      */
     URI write(ResultName name, RgbImage image) throws IOException;

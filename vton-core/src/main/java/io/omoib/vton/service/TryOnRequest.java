@@ -58,70 +58,71 @@ public final class TryOnRequest {
         this.progress = b.progress;
     }
 
-    /** @return a builder; person, mask and the garments the cloth type needs are required */
+    /** {@return a builder; person, mask and the garments the cloth type needs are required} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return the request's id, unique in this JVM unless the caller chose one */
+    /** {@return the request's id, unique in this JVM unless the caller chose one} */
     public String id() {
         return id;
     }
 
-    /** @return the images the cloth type needs, by role: person, mask and its garments */
+    /** {@return the images the cloth type needs, by role: person, mask and its garments} */
     public Map<Input, ImageSource> sources() {
         return sources;
     }
 
     /**
+     * {@return its image, or {@code null} when the cloth type does not use it}
+     *
      * @param input a role
-     * @return its image, or {@code null} when the cloth type does not use it
      */
     public ImageSource source(Input input) {
         return sources.get(input);
     }
 
-    /** @return what the try-on replaces; default {@code OVERALL} */
+    /** {@return what the try-on replaces; default {@code OVERALL}} */
     public ClothType clothType() {
         return clothType;
     }
 
-    /** @return the sampling parameters, or {@code null} for the service's defaults */
+    /** {@return the sampling parameters, or {@code null} for the service's defaults} */
     public TryOnParameters parameters() {
         return parameters;
     }
 
-    /** @return output width in pixels, or 0 for the model's default size */
+    /** {@return output width in pixels, or 0 for the model's default size} */
     public int width() {
         return width;
     }
 
-    /** @return output height in pixels, or 0 for the model's default size */
+    /** {@return output height in pixels, or 0 for the model's default size} */
     public int height() {
         return height;
     }
 
-    /** @return the user the result is for, or {@code null} ({@code anonymous} in sinks) */
+    /** {@return the user the result is for, or {@code null} ({@code anonymous} in sinks)} */
     public String userId() {
         return userId;
     }
 
-    /** @return the caller's timestamp naming the result, or {@code null} for the submission time in ms */
+    /** {@return the caller's timestamp naming the result, or {@code null} for the submission time in ms} */
     public String timestamp() {
         return timestamp;
     }
 
-    /** @return the longest the caller waits from submission, or {@code null} for the service's default */
+    /** {@return the longest the caller waits from submission, or {@code null} for the service's default} */
     public Duration timeout() {
         return timeout;
     }
 
-    /** @return told as the request moves along; {@link ProgressListener#NONE} by default */
+    /** {@return told as the request moves along; {@link ProgressListener#NONE} by default} */
     public ProgressListener progress() {
         return progress;
     }
 
-    /** @return a builder holding this request's values (its id included), to change some of them */
+    /** {@return a builder holding this request's values (its id included), to change some of them} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.id = id;
@@ -158,15 +159,23 @@ public final class TryOnRequest {
         private Builder() {
         }
 
-        /** @param value an id for logs and progress events; default {@code r1}, {@code r2}, ... */
+        /**
+         * Sets the request's id.
+         *
+         * @param value an id for logs and progress events; default {@code r1}, {@code r2}, ...
+         * @return this builder
+         */
         public Builder id(String value) {
             id = Objects.requireNonNull(value, "id");
             return this;
         }
 
         /**
+         * Sets or removes the image of one input.
+         *
          * @param input the image's role
          * @param value where it comes from; {@code null} removes it
+         * @return this builder
          */
         public Builder image(Input input, ImageSource value) {
             Objects.requireNonNull(input, "input");
@@ -178,41 +187,74 @@ public final class TryOnRequest {
             return this;
         }
 
-        /** @param value the person photo (required) */
+        /**
+         * Sets the person photo.
+         *
+         * @param value the person photo (required)
+         * @return this builder
+         */
         public Builder person(ImageSource value) {
             return image(Input.PERSON, value);
         }
 
-        /** @param value the mask photo (required): white (gray >= 128) where the garment goes */
+        /**
+         * Sets the mask photo.
+         *
+         * @param value the mask photo (required): white (gray >= 128) where the garment goes
+         * @return this builder
+         */
         public Builder mask(ImageSource value) {
             return image(Input.MASK, value);
         }
 
-        /** @param value the upper garment; required for {@code UPPER} and {@code OVERALL}, ignored otherwise */
+        /**
+         * Sets the upper garment photo.
+         *
+         * @param value the upper garment; required for {@code UPPER} and {@code OVERALL}, ignored otherwise
+         * @return this builder
+         */
         public Builder upper(ImageSource value) {
             return image(Input.UPPER, value);
         }
 
-        /** @param value the lower garment; required for {@code LOWER} and {@code OVERALL}, ignored otherwise */
+        /**
+         * Sets the lower garment photo.
+         *
+         * @param value the lower garment; required for {@code LOWER} and {@code OVERALL}, ignored otherwise
+         * @return this builder
+         */
         public Builder lower(ImageSource value) {
             return image(Input.LOWER, value);
         }
 
-        /** @param value what the try-on replaces; default {@code OVERALL} */
+        /**
+         * Sets what the try-on replaces.
+         *
+         * @param value what the try-on replaces; default {@code OVERALL}
+         * @return this builder
+         */
         public Builder clothType(ClothType value) {
             clothType = Objects.requireNonNull(value, "clothType");
             return this;
         }
 
-        /** @param value sampling parameters; default the service's */
+        /**
+         * Sets the sampling parameters.
+         *
+         * @param value sampling parameters; default the service's
+         * @return this builder
+         */
         public Builder parameters(TryOnParameters value) {
             parameters = value;
             return this;
         }
 
         /**
+         * Sets the output size.
+         *
          * @param w output width, a positive multiple of 64 that the model supports
          * @param h output height, likewise
+         * @return this builder
          */
         public Builder size(int w, int h) {
             if (w <= 0 || h <= 0) {
@@ -223,32 +265,53 @@ public final class TryOnRequest {
             return this;
         }
 
-        /** @param value the user the result is for; names it in sinks */
+        /**
+         * Sets the user the result is for.
+         *
+         * @param value the user the result is for; names it in sinks
+         * @return this builder
+         */
         public Builder userId(String value) {
             userId = value;
             return this;
         }
 
-        /** @param value the caller's timestamp; names the result in sinks */
+        /**
+         * Sets the timestamp.
+         *
+         * @param value the caller's timestamp; names the result in sinks
+         * @return this builder
+         */
         public Builder timestamp(String value) {
             timestamp = value;
             return this;
         }
 
-        /** @param value the longest the caller waits, from submission to the result; default the service's */
+        /**
+         * Sets the longest time allowed.
+         *
+         * @param value the longest the caller waits, from submission to the result; default the service's
+         * @return this builder
+         */
         public Builder timeout(Duration value) {
             timeout = value == null ? null : Limits.positive(value, "timeout");
             return this;
         }
 
-        /** @param value told as the request moves along, on service threads; keep it quick */
+        /**
+         * Sets the listener told as the request moves along.
+         *
+         * @param value told as the request moves along, on service threads; keep it quick
+         * @return this builder
+         */
         public Builder progress(ProgressListener value) {
             progress = Objects.requireNonNull(value, "progress");
             return this;
         }
 
         /**
-         * @return the request
+         * {@return the request}
+         *
          * @throws InvalidInputException naming the person, mask or garment the cloth type needs that is missing
          */
         public TryOnRequest build() {

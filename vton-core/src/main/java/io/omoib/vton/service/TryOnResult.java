@@ -15,7 +15,7 @@ import java.util.Optional;
  * @param timings where the request's time went
  */
 public record TryOnResult(String requestId, RgbImage image, URI location, int batchSize, Timings timings) {
-    /** @return where the sink stored the result, if the service has one */
+    /** {@return where the sink stored the result, if the service has one} */
     public Optional<URI> storedAt() {
         return Optional.ofNullable(location);
     }

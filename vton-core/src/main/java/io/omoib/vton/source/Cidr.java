@@ -19,6 +19,8 @@ final class Cidr {
     }
 
     /**
+     * Parses a block of addresses, without DNS.
+     *
      * @param text {@code 10.0.0.0/8}, {@code fd00::/8}, or a single address
      * @throws IllegalArgumentException if it is not an IP literal with a valid prefix length
      */
@@ -89,8 +91,9 @@ final class Cidr {
     }
 
     /**
+     * {@return whether the address lies in this block (an IPv4 block never holds an IPv6 address)}
+     *
      * @param address 4 or 16 bytes
-     * @return whether the address lies in this block (an IPv4 block never holds an IPv6 address)
      */
     boolean contains(byte[] address) {
         if (address.length != network.length) {
@@ -111,11 +114,12 @@ final class Cidr {
     }
 
     /**
+     * {@return the IPv4 address an IPv6 address carries (IPv4-mapped {@code ::ffff:a.b.c.d}, IPv4-compatible
+     * {@code ::a.b.c.d}, NAT64 {@code 64:ff9b::a.b.c.d}, local-use NAT64 {@code 64:ff9b:1:...:a.b.c.d} in its last
+     * 32 bits (a /96 translation prefix), SIIT {@code ::ffff:0:a.b.c.d}, 6to4 {@code 2002:aabb:ccdd::}), or {@code
+     * null}}
+     *
      * @param address 4 or 16 bytes
-     * @return the IPv4 address an IPv6 address carries (IPv4-mapped {@code ::ffff:a.b.c.d},
-     *     IPv4-compatible {@code ::a.b.c.d}, NAT64 {@code 64:ff9b::a.b.c.d}, local-use NAT64
-     *     {@code 64:ff9b:1:...:a.b.c.d} in its last 32 bits (a /96 translation prefix), SIIT
-     *     {@code ::ffff:0:a.b.c.d}, 6to4 {@code 2002:aabb:ccdd::}), or {@code null}
      */
     static byte[] embeddedIpv4(byte[] address) {
         if (address.length != 16) {

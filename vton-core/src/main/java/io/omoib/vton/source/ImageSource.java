@@ -13,16 +13,21 @@ import java.util.Optional;
  * Where an encoded image comes from: a file, bytes in memory, an http(s) URL
  * ({@link UrlFetcher#source}) or an object store ({@code S3ImageSource} in vton-s3). Reading happens
  * when {@link #read()} is called, on the caller's thread, within the source's size and time limits.
+ *
+ * <p>Thread safety: implementations must allow {@link #read()} from any thread, and from several at
+ * once: a service reads sources on its own fetch threads. The sources of this library (bytes, files,
+ * URLs, S3 objects) are immutable and thread-safe.
  */
 public interface ImageSource {
     /** The largest file {@link #file(Path)} reads by default: 64 MiB, as {@code ImageCodec}'s default. */
     long DEFAULT_MAX_FILE_BYTES = 64L << 20;
 
-    /** @return what to call the source in messages and logs; never carries credentials */
+    /** {@return what to call the source in messages and logs; never carries credentials} */
     String name();
 
     /**
-     * @return the encoded image
+     * {@return the encoded image}
+     *
      * @throws ImageSourceException if the source is missing, refused, too large or too slow
      * @throws IOException if reading fails otherwise
      */
@@ -62,9 +67,10 @@ public interface ImageSource {
     }
 
     /**
+     * {@return a source of those bytes}
+     *
      * @param bytes an encoded image, used as is (not copied)
      * @param name what to call it in messages, such as {@code "person_image"}
-     * @return a source of those bytes
      */
     static ImageSource of(byte[] bytes, String name) {
         Objects.requireNonNull(bytes, "bytes");
@@ -88,8 +94,9 @@ public interface ImageSource {
     }
 
     /**
+     * {@return a source reading at most {@link #DEFAULT_MAX_FILE_BYTES}}
+     *
      * @param file an image file, read in full when {@link #read()} is called
-     * @return a source reading at most {@link #DEFAULT_MAX_FILE_BYTES}
      */
     static ImageSource file(Path file) {
         Objects.requireNonNull(file, "file");

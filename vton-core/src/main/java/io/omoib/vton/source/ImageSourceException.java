@@ -8,6 +8,8 @@ import java.util.Objects;
  * An image could not be read from its source: a file, a URL or an object store. The message names the
  * source (URLs without their query string, which in a presigned URL carries credentials) and says
  * what went wrong; {@link #kind()} tells callers such as a server how to answer.
+ *
+ * <p>Thread safety: immutable once made, as exceptions are; safe to hand to another thread.
  */
 public final class ImageSourceException extends IOException {
     private static final long serialVersionUID = 1L;
@@ -26,10 +28,14 @@ public final class ImageSourceException extends IOException {
         UNAVAILABLE
     }
 
+    /** What went wrong. */
     private final Kind kind;
+    /** The source, as it may be logged. */
     private final String source;
 
     /**
+     * Makes the exception; the message is the source and the reason.
+     *
      * @param kind what went wrong
      * @param source the source as it may be logged: a path, or a URL without its query string
      * @param reason what went wrong and what to do
@@ -46,9 +52,10 @@ public final class ImageSourceException extends IOException {
     }
 
     /**
+     * {@return a {@code TOO_LARGE} failure that says the limit and what to do}
+     *
      * @param source the source as it may be logged
      * @param maxBytes the limit it exceeded
-     * @return a {@code TOO_LARGE} failure that says the limit and what to do
      */
     public static ImageSourceException tooLarge(String source, long maxBytes) {
         String limit = maxBytes % (1 << 20) == 0 ? (maxBytes >> 20) + " MiB" : maxBytes + " bytes";
@@ -56,20 +63,21 @@ public final class ImageSourceException extends IOException {
                 "larger than the limit of " + limit + "; send a smaller image or raise the limit", null);
     }
 
-    /** @return what went wrong */
+    /** {@return what went wrong} */
     public Kind kind() {
         return kind;
     }
 
-    /** @return the source as it may be logged: a path, or a URL without user info, query or fragment */
+    /** {@return the source as it may be logged: a path, or a URL without user info, query or fragment} */
     public String source() {
         return source;
     }
 
     /**
+     * {@return {@code scheme://host[:port]/path}: no user info, query string or fragment, which may carry
+     * credentials}
+     *
      * @param uri any URI
-     * @return {@code scheme://host[:port]/path}: no user info, query string or fragment, which may carry
-     *     credentials
      */
     public static String redact(URI uri) {
         String authority = uri.getRawAuthority();

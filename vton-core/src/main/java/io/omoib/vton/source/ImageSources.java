@@ -15,13 +15,20 @@ import java.util.TreeMap;
  * module (vton-s3 registers {@code s3://}), or, when allowed, a file path or {@code file:} URL. Every
  * other scheme ({@code ftp:}, {@code jar:}, {@code gopher:}, ...) is refused with a message naming the
  * accepted ones. Files are off by default: a server must not read its own disk on a client's say-so.
- * Immutable; build with {@link #builder()}.
+ *
+ * <p>Thread safety: immutable and thread-safe (given thread-safe {@link Opener}s, as the
+ * {@link Opener} contract asks); build with {@link #builder()} and share one instance.
  */
 public final class ImageSources {
-    /** Opens URIs of one scheme. */
+    /**
+     * Opens URIs of one scheme. Implementations must be thread-safe: one opener serves every thread
+     * that turns text into sources.
+     */
     @FunctionalInterface
     public interface Opener {
         /**
+         * Makes a source for a URI; reading happens later, through the source.
+         *
          * @param uri a URI of the scheme it was registered for
          * @return a source reading it
          * @throws ImageSourceException if the URI is malformed for the scheme
@@ -42,15 +49,16 @@ public final class ImageSources {
         this.schemes = Map.copyOf(b.schemes);
     }
 
-    /** @return a builder: http(s) through a default {@link UrlFetcher}, no files, no other schemes */
+    /** {@return a builder: http(s) through a default {@link UrlFetcher}, no files, no other schemes} */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
+     * {@return the source, not yet read}
+     *
      * @param spec a URL, a registered {@code scheme://} URI, or (when files are allowed) a path
      * @param role what the image is, for messages: {@code "person"}, {@code "mask"}, ...
-     * @return the source, not yet read
      * @throws ImageSourceException with {@code REFUSED} for an empty, overlong or malformed spec, an
      *     unsupported scheme, or a file when files are not allowed
      */
@@ -115,7 +123,7 @@ public final class ImageSources {
         return s.toString();
     }
 
-    /** @return the lower-case scheme, or {@code null} when the text is a plain path (or a Windows drive) */
+    /** {@return the lower-case scheme, or {@code null} when the text is a plain path (or a Windows drive)} */
     private static String scheme(String spec) {
         String s = spec.strip();
         int colon = s.indexOf(':');
@@ -136,7 +144,7 @@ public final class ImageSources {
         return spec.length() <= 80 ? spec : spec.substring(0, 77) + "...";
     }
 
-    /** Builds an {@link ImageSources}. */
+    /** Builds an {@link ImageSources}. Not thread-safe: configure it on one thread, then build. */
     public static final class Builder {
         private UrlFetcher fetcher;
         private boolean files;
@@ -145,21 +153,34 @@ public final class ImageSources {
         private Builder() {
         }
 
-        /** @param value fetches http(s) URLs; default {@code UrlFetcher.builder().build()} */
+        /**
+         * Sets the fetcher of http(s) URLs.
+         *
+         * @param value fetches http(s) URLs; default {@code UrlFetcher.builder().build()}
+         * @return this builder
+         */
         public Builder fetcher(UrlFetcher value) {
             fetcher = Objects.requireNonNull(value, "fetcher");
             return this;
         }
 
-        /** @param value whether plain paths and {@code file:} URLs are read; default false */
+        /**
+         * Sets whether file paths and {@code file:} URLs are read.
+         *
+         * @param value whether plain paths and {@code file:} URLs are read; default false
+         * @return this builder
+         */
         public Builder allowFiles(boolean value) {
             files = value;
             return this;
         }
 
         /**
+         * Registers a URI scheme.
+         *
          * @param scheme a scheme such as {@code s3}; not http, https or file
          * @param opener opens its URIs
+         * @return this builder
          */
         public Builder scheme(String scheme, Opener opener) {
             String s = scheme.toLowerCase(Locale.ROOT);
@@ -170,7 +191,7 @@ public final class ImageSources {
             return this;
         }
 
-        /** @return the resolver */
+        /** {@return the resolver} */
         public ImageSources build() {
             if (fetcher == null) {
                 fetcher = UrlFetcher.builder().build();

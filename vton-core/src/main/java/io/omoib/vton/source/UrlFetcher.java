@@ -18,9 +18,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -68,21 +67,31 @@ import org.apache.hc.core5.util.Timeout;
  * 30 s idle, or sooner when the server asks. {@link #close()} closes them at once; a fetcher that is
  * never closed releases them through that idle limit and when it is garbage collected.
  *
+ * <p>Threads: each fetcher owns its threads, at most {@link Builder#maxConnections(int)} of them (one
+ * exchange holds one connection, so more could only wait for one), started when fetches need them and
+ * ended after 30 s unused; one of them also closes idle connections every 5 s. A fetch that finds them
+ * all busy waits for one within its own timeout. {@link #close()} ends them.
+ *
  * <p>Error messages name the URL without user info, query string or fragment, say what failed, and
  * never quote what the server sent.
  *
- * <p>Thread-safe; build with {@link #builder()} and share one instance.
+ * <p>Thread safety: thread-safe; build with {@link #builder()}, share one instance and close it when
+ * done.
  */
-public final class UrlFetcher {
-    /** Resolves a host name to its addresses; tests substitute their own DNS. */
+public final class UrlFetcher implements AutoCloseable {
+    /**
+     * Resolves a host name to its addresses; tests substitute their own DNS. Implementations must be
+     * thread-safe: the fetcher's threads call one at once.
+     */
     @FunctionalInterface
     public interface Resolver {
         /** Resolves with the JVM's resolver and its cache. */
         Resolver SYSTEM = InetAddress::getAllByName;
 
         /**
+         * {@return its addresses, at least one; the policy judges each, the first is connected to}
+         *
          * @param host a host name (IP literals are parsed without asking the resolver)
-         * @return its addresses, at least one; the policy judges each, the first is connected to
          * @throws UnknownHostException if it has none
          */
         InetAddress[] resolve(String host) throws UnknownHostException;
@@ -91,10 +100,8 @@ public final class UrlFetcher {
     /** How long a pooled connection may stay idle before it is closed. */
     static final Duration IDLE = Duration.ofSeconds(30);
 
-    /** Runs the blocking exchanges, so that the caller waits with a deadline and can be interrupted. */
-    private static final ExecutorService EXCHANGES = Executors.newCachedThreadPool(daemonThreads("vton-url-fetch-"));
-    /** Closes idle pooled connections of every live fetcher; one thread for the whole JVM. */
-    private static final ScheduledThreadPoolExecutor EVICTOR = evictor();
+    /** Numbers the fetchers, to name their threads. */
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /** Every connection goes to an address judged by the policy; a lookup by the client is a bug. */
     private static final DnsResolver PINNED_ONLY = new DnsResolver() {
@@ -117,6 +124,11 @@ public final class UrlFetcher {
     private final int maxRedirects;
     private final PoolingHttpClientConnectionManager connections;
     private final CloseableHttpClient client;
+    /**
+     * Runs the blocking exchanges, so that the caller waits with a deadline and can be interrupted, and
+     * the idle eviction; at most {@code maxConnections} threads.
+     */
+    private final ScheduledThreadPoolExecutor threads;
     private final ScheduledFuture<?> eviction;
     private volatile boolean closed;
 
@@ -152,27 +164,33 @@ public final class UrlFetcher {
                     return asked != null && asked.compareTo(TimeValue.of(IDLE)) < 0 ? asked : TimeValue.of(IDLE);
                 })
                 .build();
-        this.eviction = EVICTOR.scheduleWithFixedDelay(new EvictIdle(connections), 5, 5, TimeUnit.SECONDS);
+        this.threads = new ScheduledThreadPoolExecutor(b.maxConnections,
+                daemonThreads("vton-url-fetch-" + INSTANCES.incrementAndGet() + "-"));
+        threads.setKeepAliveTime(IDLE.toSeconds(), TimeUnit.SECONDS);
+        threads.allowCoreThreadTimeOut(true);
+        threads.setRemoveOnCancelPolicy(true);
+        this.eviction = threads.scheduleWithFixedDelay(new EvictIdle(connections), 5, 5, TimeUnit.SECONDS);
     }
 
-    /** @return a builder with the defaults above and {@link UrlPolicy#defaults()} */
+    /** {@return a builder with the defaults above and {@link UrlPolicy#defaults()}} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return the policy URLs are judged by */
+    /** {@return the policy URLs are judged by} */
     public UrlPolicy policy() {
         return policy;
     }
 
-    /** @return the most bytes one image may have */
+    /** {@return the most bytes one image may have} */
     public long maxBytes() {
         return maxBytes;
     }
 
     /**
+     * {@return a source fetching the URL each time it is read; named by the URL without its query}
+     *
      * @param url an http(s) URL
-     * @return a source fetching the URL each time it is read; named by the URL without its query
      */
     public ImageSource source(URI url) {
         Objects.requireNonNull(url, "url");
@@ -216,18 +234,25 @@ public final class UrlFetcher {
     public byte[] fetch(URI url) throws IOException {
         Objects.requireNonNull(url, "url");
         if (closed) {
-            throw new IllegalStateException("this UrlFetcher is closed");
+            throw closedError();
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         Exchange exchange = new Exchange(url, deadline);
-        Future<byte[]> pending = EXCHANGES.submit(exchange);
+        Future<byte[]> pending;
+        try {
+            pending = threads.submit(exchange);
+        } catch (RejectedExecutionException e) {
+            throw closedError();
+        }
         try {
             return pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             exchange.abort();
+            pending.cancel(false);
             throw timedOut(url);
         } catch (InterruptedException e) {
             exchange.abort();
+            pending.cancel(false);
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while fetching " + ImageSourceException.redact(url));
         } catch (ExecutionException e) {
@@ -245,15 +270,27 @@ public final class UrlFetcher {
         }
     }
 
+    /** {@return the threads the fetcher has now, at most {@code maxConnections} (tests)} */
+    int threadCount() {
+        return threads.getPoolSize();
+    }
+
+    private static IllegalStateException closedError() {
+        return new IllegalStateException("this UrlFetcher is closed; build a new one");
+    }
+
     /**
-     * Closes the pooled connections now and stops their idle eviction. Optional: an unclosed fetcher
-     * holds at most its pool, for at most 30 s idle. Later calls to {@link #fetch} throw
-     * {@link IllegalStateException}.
+     * Closes the pooled connections now and ends the fetcher's threads; fetches in flight fail. Calling
+     * it again does nothing. Optional: an unclosed fetcher holds at most its pool, for at most 30 s
+     * idle. Later calls to {@link #fetch} throw {@link IllegalStateException}.
      */
+    @Override
     public void close() {
         closed = true;
         eviction.cancel(false);
         client.close(CloseMode.IMMEDIATE);
+        // exchanges still queued run and fail at once on the closed client, so their callers hear of it
+        threads.shutdown();
     }
 
     private static boolean isRedirect(int status) {
@@ -454,12 +491,12 @@ public final class UrlFetcher {
         }
     }
 
-    /** @return the host without the brackets of an IPv6 literal */
+    /** {@return the host without the brackets of an IPv6 literal} */
     private static String bare(String host) {
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
-    /** @return the URL as sent: no user info (never sent to the server) and no fragment */
+    /** {@return the URL as sent: no user info (never sent to the server) and no fragment} */
     private static URI withoutUserInfo(URI url) {
         String authority = url.getRawAuthority();
         String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
@@ -474,12 +511,6 @@ public final class UrlFetcher {
             thread.setDaemon(true);
             return thread;
         };
-    }
-
-    private static ScheduledThreadPoolExecutor evictor() {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemonThreads("vton-url-idle-"));
-        executor.setRemoveOnCancelPolicy(true);
-        return executor;
     }
 
     /** Closes a pool's idle and expired connections; holds the pool weakly, so an unused fetcher can go. */
@@ -502,7 +533,7 @@ public final class UrlFetcher {
         }
     }
 
-    /** Builds a {@link UrlFetcher}. */
+    /** Builds a {@link UrlFetcher}. Not thread-safe: configure it on one thread, then build. */
     public static final class Builder {
         private UrlPolicy policy = UrlPolicy.defaults();
         private Resolver resolver = Resolver.SYSTEM;
@@ -516,34 +547,57 @@ public final class UrlFetcher {
         private Builder() {
         }
 
-        /** @param value which URLs may be fetched; default {@link UrlPolicy#defaults()} */
+        /**
+         * Sets which URLs may be fetched.
+         *
+         * @param value which URLs may be fetched; default {@link UrlPolicy#defaults()}
+         * @return this builder
+         */
         public Builder policy(UrlPolicy value) {
             policy = Objects.requireNonNull(value, "policy");
             return this;
         }
 
         /**
+         * Sets how host names become addresses.
+         *
          * @param value how host names become addresses, both for the policy and for the connection;
          *     default {@link Resolver#SYSTEM}
+         * @return this builder
          */
         public Builder resolver(Resolver value) {
             resolver = Objects.requireNonNull(value, "resolver");
             return this;
         }
 
-        /** @param value the longest wait for a connection; default 5 s */
+        /**
+         * Sets the longest wait for a connection.
+         *
+         * @param value the longest wait for a connection; default 5 s
+         * @return this builder
+         */
         public Builder connectTimeout(Duration value) {
             connectTimeout = Limits.positive(value, "connectTimeout");
             return this;
         }
 
-        /** @param value the longest a whole fetch may take, redirects included; default 30 s */
+        /**
+         * Sets the longest time allowed.
+         *
+         * @param value the longest a whole fetch may take, redirects included; default 30 s
+         * @return this builder
+         */
         public Builder timeout(Duration value) {
             timeout = Limits.positive(value, "timeout");
             return this;
         }
 
-        /** @param value the most bytes an image may have; default 20 MiB */
+        /**
+         * Sets the most bytes an image may have.
+         *
+         * @param value the most bytes an image may have; default 20 MiB
+         * @return this builder
+         */
         public Builder maxBytes(long value) {
             if (value < 1 || value > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("maxBytes must be 1 to " + (Integer.MAX_VALUE - 8) + ", got " + value);
@@ -552,7 +606,12 @@ public final class UrlFetcher {
             return this;
         }
 
-        /** @param value the most redirects followed, 0 to 20; default 3 */
+        /**
+         * Sets the most redirects followed.
+         *
+         * @param value the most redirects followed, 0 to 20; default 3
+         * @return this builder
+         */
         public Builder maxRedirects(int value) {
             if (value < 0 || value > 20) {
                 throw new IllegalArgumentException("maxRedirects must be 0 to 20, got " + value);
@@ -562,8 +621,11 @@ public final class UrlFetcher {
         }
 
         /**
+         * Sets the most connections open at once.
+         *
          * @param value the most connections open at once, in use or idle in the pool, 1 to 1,000; default 20.
          *     A fetch waits for a free one within its timeout.
+         * @return this builder
          */
         public Builder maxConnections(int value) {
             if (value < 1 || value > 1000) {
@@ -574,8 +636,11 @@ public final class UrlFetcher {
         }
 
         /**
+         * Sets the most connections open at once to one host.
+         *
          * @param value the most connections open at once to one host, port and address, 1 to 1,000;
          *     default 4 (a server's default I/O threads)
+         * @return this builder
          */
         public Builder maxConnectionsPerHost(int value) {
             if (value < 1 || value > 1000) {
@@ -585,7 +650,7 @@ public final class UrlFetcher {
             return this;
         }
 
-        /** @return the fetcher */
+        /** {@return the fetcher} */
         public UrlFetcher build() {
             return new UrlFetcher(this);
         }

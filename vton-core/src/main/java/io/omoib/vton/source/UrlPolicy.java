@@ -26,8 +26,9 @@ import java.util.TreeSet;
  *
  * <p>An allow-list opens the guard for tests and private deployments: a host name (exact, ignoring
  * case) lets that host through whatever it resolves to; a CIDR block ({@code 10.0.0.0/8},
- * {@code 127.0.0.1}, {@code fd00::/8}) lets those addresses through. Immutable; build with
- * {@link #builder()}.
+ * {@code 127.0.0.1}, {@code fd00::/8}) lets those addresses through. Build with {@link #builder()}.
+ *
+ * <p>Thread safety: immutable and thread-safe.
  */
 public final class UrlPolicy {
     private static final UrlPolicy DEFAULT = builder().build();
@@ -78,12 +79,12 @@ public final class UrlPolicy {
         this.allowedNetworks = List.copyOf(b.networks);
     }
 
-    /** @return the guard with nothing allowed beyond public addresses */
+    /** {@return the guard with nothing allowed beyond public addresses} */
     public static UrlPolicy defaults() {
         return DEFAULT;
     }
 
-    /** @return a builder with the guard on and an empty allow-list */
+    /** {@return a builder with the guard on and an empty allow-list} */
     public static Builder builder() {
         return new Builder();
     }
@@ -101,7 +102,7 @@ public final class UrlPolicy {
         }
     }
 
-    /** @return why the URL is refused before its host is resolved, or {@code null} */
+    /** {@return why the URL is refused before its host is resolved, or {@code null}} */
     String urlRefusal(URI uri) {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
@@ -119,6 +120,8 @@ public final class UrlPolicy {
     }
 
     /**
+     * Tells IPv4 addresses in ambiguous spellings apart.
+     *
      * @return whether the host is made of numbers only (decimal, octal with a leading zero, or hexadecimal)
      *     without being four plain decimal numbers up to 255: {@code 0177.0.0.1} is 127.0.0.1 to some
      *     resolvers and 177.0.0.1 to others
@@ -141,14 +144,15 @@ public final class UrlPolicy {
         return false;
     }
 
-    /** @return whether the host name is on the allow-list, which lets it through whatever it resolves to */
+    /** {@return whether the host name is on the allow-list, which lets it through whatever it resolves to} */
     boolean allowsHost(String host) {
         return allowedHosts.contains(normalizeHost(host));
     }
 
     /**
+     * {@return why the address is refused, or {@code null} when it may be connected to}
+     *
      * @param address a resolved address
-     * @return why the address is refused, or {@code null} when it may be connected to
      */
     String refusal(InetAddress address) {
         for (Cidr allowed : allowedNetworks) {
@@ -185,7 +189,7 @@ public final class UrlPolicy {
         return "UrlPolicy[public addresses" + (allowed.isEmpty() ? "" : " and " + String.join(", ", allowed)) + "]";
     }
 
-    /** Builds a {@link UrlPolicy}. */
+    /** Builds a {@link UrlPolicy}. Not thread-safe: configure it on one thread, then build. */
     public static final class Builder {
         private final Set<String> hosts = new TreeSet<>();
         private final List<Cidr> networks = new ArrayList<>();
@@ -230,7 +234,7 @@ public final class UrlPolicy {
             return this;
         }
 
-        /** @return the policy */
+        /** {@return the policy} */
         public UrlPolicy build() {
             return new UrlPolicy(this);
         }

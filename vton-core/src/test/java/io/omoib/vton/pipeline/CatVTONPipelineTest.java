@@ -4,15 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.GrayImage;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
+import io.omoib.vton.service.TryOnRequest;
+import io.omoib.vton.service.TryOnService;
+import io.omoib.vton.source.ImageSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Behaviour of {@link CatVTONPipeline} beyond numerical parity: batching, progress, cancellation, sizes, repaint. */
 class CatVTONPipelineTest {
@@ -106,6 +113,43 @@ class CatVTONPipelineTest {
     }
 
     @Test
+    void runsWithTheSameStepCountShareOneSchedule() {
+        DdimScheduler scheduler = mini.artifact().scheduler();
+        TryOnParameters threeSteps = TryOnParameters.builder().steps(3).build();
+
+        mini.run(images, threeSteps);
+        DdimScheduler.Schedule planned = scheduler.schedule(3);
+        int plannedAfterFirstRun = scheduler.plannedSchedules();
+        mini.run(images, threeSteps.toBuilder().seed(9).build());
+
+        assertThat(scheduler.plannedSchedules()).isEqualTo(plannedAfterFirstRun);
+        assertThat(scheduler.schedule(3)).isSameAs(planned);
+    }
+
+    @Test
+    void aStepCountBeyondTheModelsTimestepsIsRefusedWithOneMessage(@TempDir Path dir) throws Exception {
+        Path model = TestModels.copyOfToy(dir.resolve("toy"));
+        Path config = model.resolve("catvton.json");
+        Files.writeString(config, Files.readString(config)
+                .replace("\"num_train_timesteps\": 1000", "\"num_train_timesteps\": 20"));
+        TryOnParameters tooMany = TryOnParameters.builder().steps(21).build();
+        String message = "steps must be between 1 and 20 (the model's training timesteps), got 21;"
+                + " CatVTON uses 50, fewer is faster";
+
+        try (CatVTONPipeline short20 = CatVTONPipeline.builder().modelDirectory(model).build();
+             TryOnService service = TryOnService.builder().pipeline(short20).build()) {
+            assertThatThrownBy(() -> short20.run(images, tooMany)).isInstanceOf(InvalidParameterException.class)
+                    .hasMessage(message);
+            TryOnRequest request = TryOnRequest.builder().clothType(ClothType.UPPER)
+                    .person(ImageSource.of(new byte[0], "person")).mask(ImageSource.of(new byte[0], "mask"))
+                    .upper(ImageSource.of(new byte[0], "upper")).parameters(tooMany).build();
+            // refused when submitted, before any image is read
+            assertThatThrownBy(() -> service.submit(request)).isInstanceOf(InvalidParameterException.class)
+                    .hasMessage(message);
+        }
+    }
+
+    @Test
     void batchesMustShareStepsGuidanceAndEta() {
         assertThatThrownBy(() -> toy.runBatch(List.of(new PipelineInput(images, quick(1)),
                 new PipelineInput(images, quick(1).toBuilder().guidance(1f).build())), StepListener.NONE))
@@ -119,7 +163,7 @@ class CatVTONPipelineTest {
         RgbImage mask = RgbImage.filled(300, 400, 255, 255, 255);
         RgbImage shirt = RgbImage.filled(100, 100, 10, 200, 10);
 
-        RgbImage result = toy.run(person, mask, shirt, null, ClothType.UPPER, quick(1));
+        RgbImage result = toy.run(person, mask, Garments.upper(shirt), ClothType.UPPER, quick(1));
 
         assertThat(result.width()).isEqualTo(768);
         assertThat(result.height()).isEqualTo(1024);

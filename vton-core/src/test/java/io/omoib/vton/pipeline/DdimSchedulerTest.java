@@ -12,6 +12,12 @@ import com.google.gson.JsonParser;
 import io.omoib.vton.pipeline.DdimScheduler.BetaSchedule;
 import io.omoib.vton.pipeline.DdimScheduler.PredictionType;
 import io.omoib.vton.pipeline.DdimScheduler.TimestepSpacing;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,6 +161,51 @@ class DdimSchedulerTest {
 
         assertThatThrownBy(() -> scheduler.schedule(0)).hasMessageContaining("between 1 and 1000");
         assertThatThrownBy(() -> scheduler.schedule(1001)).hasMessageContaining("got 1001");
+    }
+
+    @Test
+    void eachStepCountIsPlannedOnceAndShared() {
+        DdimScheduler scheduler = DdimScheduler.builder().build();
+
+        DdimScheduler.Schedule first = scheduler.schedule(12);
+
+        assertThat(scheduler.schedule(12)).isSameAs(first);
+        assertThat(scheduler.schedule(13)).isNotSameAs(first);
+        assertThat(scheduler.plannedSchedules()).isEqualTo(2);
+    }
+
+    @Test
+    void aRefusedStepCountIsNotKept() {
+        DdimScheduler scheduler = DdimScheduler.builder().numTrainTimesteps(20).build();
+
+        assertThatThrownBy(() -> scheduler.schedule(21)).isInstanceOf(InvalidParameterException.class)
+                .hasMessage("steps must be between 1 and 20 (the model's training timesteps), got 21;"
+                        + " CatVTON uses 50, fewer is faster");
+        assertThat(scheduler.plannedSchedules()).isZero();
+    }
+
+    @Test
+    void threadsAskingForOneStepCountAtOnceShareOneSchedule() throws Exception {
+        DdimScheduler scheduler = DdimScheduler.builder().build();
+        int threads = 8;
+        CyclicBarrier start = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<DdimScheduler.Schedule>> planned = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                planned.add(pool.submit(() -> {
+                    start.await();
+                    return scheduler.schedule(50);
+                }));
+            }
+            DdimScheduler.Schedule first = planned.get(0).get();
+            for (Future<DdimScheduler.Schedule> other : planned) {
+                assertThat(other.get()).isSameAs(first);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(scheduler.plannedSchedules()).isEqualTo(1);
     }
 
     @Test

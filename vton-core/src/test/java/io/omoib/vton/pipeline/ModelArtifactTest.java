@@ -22,7 +22,8 @@ class ModelArtifactTest {
         assertThat(toy.name()).isEqualTo("toy-catvton");
         assertThat(toy.width()).isEqualTo(768);
         assertThat(toy.height()).isEqualTo(1024);
-        assertThat(toy.sizes()).extracting(s -> s[0] + "x" + s[1]).containsExactly("768x1024", "384x512");
+        assertThat(toy.sizes()).containsExactly(new ModelArtifact.Size(768, 1024), new ModelArtifact.Size(384, 512));
+        assertThat(toy.sizes()).extracting(ModelArtifact.Size::toString).containsExactly("768x1024", "384x512");
         assertThat(toy.scalingFactor()).isEqualTo(0.18215f);
         assertThat(toy.variants()).extracting(ModelArtifact.Variant::id).containsExactly("cpu-float32", "cpu-bfloat16");
         // leading spacing, steps_offset 1: 14 * (1000 // 15) + 1

@@ -7,6 +7,7 @@ import io.omoib.vton.pipeline.TestModels;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.pipeline.WeightDtype;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
@@ -32,7 +33,7 @@ class ReadmeExampleTest {
     @Test
     void readmeExampleWritesATryOn() throws IOException {
         TryOnImages prepared = TryOnImages.prepare(RgbImage.filled(600, 800, 90, 120, 150),
-                RgbImage.filled(600, 800, 255, 255, 255), RgbImage.filled(300, 300, 200, 20, 20), null,
+                RgbImage.filled(600, 800, 255, 255, 255), Garments.upper(RgbImage.filled(300, 300, 200, 20, 20)),
                 ClothType.UPPER, 768, 1024);
         Path models = TestModels.repositoryRoot().resolve("models");
 

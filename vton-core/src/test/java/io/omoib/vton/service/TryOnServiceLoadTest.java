@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.omoib.vton.pipeline.CatVTONPipeline;
 import io.omoib.vton.pipeline.TestModels;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
@@ -41,8 +42,8 @@ class TryOnServiceLoadTest {
         toy = CatVTONPipeline.builder().modelDirectory(TestModels.toy()).build();
         ImageCodec codec = ImageCodec.defaults();
         TryOnImages prepared = TryOnImages.prepare(codec.decode(TryOnServiceTest.PERSON, "person"),
-                codec.decode(TryOnServiceTest.MASK, "mask"), codec.decode(TryOnServiceTest.GARMENT, "garment"),
-                null, ClothType.UPPER, 384, 512);
+                codec.decode(TryOnServiceTest.MASK, "mask"),
+                Garments.upper(codec.decode(TryOnServiceTest.GARMENT, "garment")), ClothType.UPPER, 384, 512);
         for (int seed = 0; seed < SEEDS; seed++) {
             EXPECTED.add(toy.run(prepared, TryOnServiceTest.QUICK.toBuilder().seed(seed).build()));
         }

@@ -12,6 +12,7 @@ import io.omoib.vton.pipeline.InvalidParameterException;
 import io.omoib.vton.pipeline.TestModels;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.DecodeBudget;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.Input;
@@ -60,7 +61,7 @@ class TryOnServiceTest {
         toy = CatVTONPipeline.builder().modelDirectory(TestModels.toy()).defaults(QUICK).build();
         ImageCodec codec = ImageCodec.defaults();
         prepared = TryOnImages.prepare(codec.decode(PERSON, "person"), codec.decode(MASK, "mask"),
-                codec.decode(GARMENT, "garment"), null, ClothType.UPPER, 384, 512);
+                Garments.upper(codec.decode(GARMENT, "garment")), ClothType.UPPER, 384, 512);
     }
 
     @AfterAll

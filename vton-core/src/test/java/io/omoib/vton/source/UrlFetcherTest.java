@@ -27,9 +27,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -207,6 +209,53 @@ class UrlFetcherTest {
 
         assertThat(source.name()).doesNotContain("token").endsWith("/lazy.jpg");
         assertThat(Arrays.equals(source.read(), IMAGE)).isTrue();
+    }
+
+    @Test
+    void aClosedFetcherRefusesToFetch() throws IOException {
+        server.bytes("/a.jpg", IMAGE);
+        UrlFetcher closed;
+        try (UrlFetcher fetcher = fetcher(LOOPBACK)) {
+            assertThat(fetcher.fetch(server.url("/a.jpg"))).isEqualTo(IMAGE);
+            closed = fetcher;
+        }
+
+        assertThatThrownBy(() -> closed.fetch(server.url("/a.jpg"))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        closed.close();
+    }
+
+    @Test
+    void runsNoMoreExchangesAtOnceThanItsConnectionsOnItsOwnThreads() throws Exception {
+        Semaphore arrived = new Semaphore(0);
+        CountDownLatch release = new CountDownLatch(1);
+        server.on("/held.jpg", exchange -> {
+            arrived.release();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            LoopbackServer.send(exchange, 200, IMAGE);
+        });
+        ExecutorService callers = Executors.newFixedThreadPool(5);
+        try (UrlFetcher fetcher = UrlFetcher.builder().policy(LOOPBACK).maxConnections(2).build()) {
+            List<Future<byte[]>> fetches = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                fetches.add(callers.submit(() -> fetcher.fetch(server.url("/held.jpg"))));
+            }
+            assertThat(arrived.tryAcquire(2, 30, TimeUnit.SECONDS)).as("two exchanges reach the server").isTrue();
+
+            assertThat(fetcher.threadCount()).isEqualTo(2);
+            release.countDown();
+            for (Future<byte[]> fetch : fetches) {
+                assertThat(fetch.get(30, TimeUnit.SECONDS)).isEqualTo(IMAGE);
+            }
+            assertThat(fetcher.threadCount()).isEqualTo(2);
+        } finally {
+            release.countDown();
+            callers.shutdownNow();
+        }
     }
 
     @Test

@@ -159,7 +159,7 @@ final class ServeCommand implements Callable<Integer> {
     /** Warms the pipeline up at every size and says how long it took. */
     static void warmUp(CatVTONPipeline pipeline, PrintWriter out) {
         Duration took = pipeline.warmUp();
-        out.println("warmed up: " + pipeline.artifact().sizes().stream().map(s -> s[0] + "x" + s[1])
+        out.println("warmed up: " + pipeline.artifact().sizes().stream().map(s -> s.width() + "x" + s.height())
                 .collect(Collectors.joining(", ")) + " in " + took.toMillis() + " ms, " + pipeline.threads()
                 + (pipeline.threads() == 1 ? " thread" : " threads"));
         out.flush();

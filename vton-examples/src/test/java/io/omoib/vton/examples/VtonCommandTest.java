@@ -6,6 +6,7 @@ import ai.djl.Device;
 import io.omoib.vton.pipeline.DtypeChoice;
 import io.omoib.vton.pipeline.ModelArtifact;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.RgbImage;
 import io.omoib.vton.preprocess.TryOnImages;
@@ -164,7 +165,8 @@ class VtonCommandTest {
         assertThat(run.code()).as(run.err()).isZero();
         ImageCodec codec = ImageCodec.defaults();
         TryOnImages expected = TryOnImages.prepare(codec.decode(in.resolve("person.jpg")), codec.decode(in.resolve("mask.png")),
-                codec.decode(in.resolve("upper.jpg")), codec.decode(in.resolve("lower.jpg")), ClothType.OVERALL, 768, 1024);
+                Garments.outfit(codec.decode(in.resolve("upper.jpg")), codec.decode(in.resolve("lower.jpg"))),
+                ClothType.OVERALL, 768, 1024);
         assertThat(codec.decode(out.resolve("person.png"))).isEqualTo(expected.person());
         assertThat(codec.decode(out.resolve("garment.png"))).isEqualTo(expected.garment());
         RgbImage mask = codec.decode(out.resolve("mask.png"));

@@ -31,8 +31,9 @@ public enum ClothType {
     }
 
     /**
+     * {@return whether a try-on of this type needs it (person and mask always; garments as {@link #garments()})}
+     *
      * @param input an input role
-     * @return whether a try-on of this type needs it (person and mask always; garments as {@link #garments()})
      */
     public boolean needs(Input input) {
         return input == Input.PERSON || input == Input.MASK || garments.contains(input);
@@ -59,7 +60,9 @@ public enum ClothType {
                 + (text == null ? "nothing" : "'" + text + "'"));
     }
 
-    /** @return the lower-case name used in requests and file names: {@code upper}, {@code lower}, {@code overall} */
+    /**
+     * {@return the lower-case name used in requests and file names: {@code upper}, {@code lower}, {@code overall}}
+     */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }

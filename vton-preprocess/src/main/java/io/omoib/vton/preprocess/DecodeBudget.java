@@ -39,30 +39,31 @@ public final class DecodeBudget {
     }
 
     /**
+     * {@return a budget of its own (give the same instance to every codec that should share it)}
+     *
      * @param bytes the memory decoders may hold at once, at least 1 KiB
      * @param wait how long a decode waits for its share before it is refused
-     * @return a budget of its own (give the same instance to every codec that should share it)
      */
     public static DecodeBudget of(long bytes, Duration wait) {
         return new DecodeBudget(bytes, wait);
     }
 
-    /** @return the process-wide budget: a quarter of the maximum heap, 10 s wait */
+    /** {@return the process-wide budget: a quarter of the maximum heap, 10 s wait} */
     public static DecodeBudget shared() {
         return SHARED;
     }
 
-    /** @return the memory decoders may hold at once, in bytes */
+    /** {@return the memory decoders may hold at once, in bytes} */
     public long bytes() {
         return bytes;
     }
 
-    /** @return bytes not reserved now */
+    /** {@return bytes not reserved now} */
     public long available() {
         return (long) kibibytes.availablePermits() * 1024;
     }
 
-    /** @return an empty holding of this budget, for the decoded images of one request */
+    /** {@return an empty holding of this budget, for the decoded images of one request} */
     public Holding holding() {
         return new Holding();
     }
@@ -159,7 +160,7 @@ public final class DecodeBudget {
         private Holding() {
         }
 
-        /** @return the bytes this holding keeps reserved now */
+        /** {@return the bytes this holding keeps reserved now} */
         public synchronized long bytes() {
             return kib * 1024;
         }
@@ -178,7 +179,7 @@ public final class DecodeBudget {
             reservation.close();
         }
 
-        /** @return the budget this holding reserves from */
+        /** {@return the budget this holding reserves from} */
         DecodeBudget budget() {
             return DecodeBudget.this;
         }

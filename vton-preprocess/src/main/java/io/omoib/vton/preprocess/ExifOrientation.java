@@ -62,7 +62,7 @@ final class ExifOrientation {
                 && encoded[3] == 'G';
     }
 
-    /** @return the payload of the PNG's eXIf chunk (a TIFF structure), or null if there is none */
+    /** {@return the payload of the PNG's eXIf chunk (a TIFF structure), or null if there is none} */
     private static byte[] pngExifChunk(byte[] png) {
         int pos = 8;
         while (pos + 12 <= png.length) {

@@ -72,12 +72,12 @@ public final class GrayImage {
         return (int) needed;
     }
 
-    /** @return width in pixels */
+    /** {@return width in pixels} */
     public int width() {
         return width;
     }
 
-    /** @return height in pixels */
+    /** {@return height in pixels} */
     public int height() {
         return height;
     }
@@ -95,7 +95,7 @@ public final class GrayImage {
         return luma[y * width + x] & 0xFF;
     }
 
-    /** @return a copy of the pixels, {@code width * height} bytes, row-major */
+    /** {@return a copy of the pixels, {@code width * height} bytes, row-major} */
     public byte[] toByteArray() {
         return luma.clone();
     }
@@ -105,7 +105,7 @@ public final class GrayImage {
         return luma;
     }
 
-    /** @return the same pixels as an RGB image with equal channels */
+    /** {@return the same pixels as an RGB image with equal channels} */
     public RgbImage toRgb() {
         byte[] rgb = new byte[luma.length * 3];
         for (int i = 0, o = 0; i < luma.length; i++, o += 3) {
@@ -114,7 +114,7 @@ public final class GrayImage {
         return RgbImage.wrap(width, height, rgb);
     }
 
-    /** @return a new {@link BufferedImage#TYPE_BYTE_GRAY} image with these pixels */
+    /** {@return a new {@link BufferedImage#TYPE_BYTE_GRAY} image with these pixels} */
     public BufferedImage toBufferedImage() {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
         byte[] data = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();

@@ -84,27 +84,27 @@ public final class ImageCodec {
         this.budget = builder.budget;
     }
 
-    /** @return a builder starting from the defaults (50,000,000 pixels, 64 MiB encoded) */
+    /** {@return a builder starting from the defaults (50,000,000 pixels, 64 MiB encoded)} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a codec with the default limits: 50,000,000 pixels and 64 MiB (67,108,864 bytes) encoded */
+    /** {@return a codec with the default limits: 50,000,000 pixels and 64 MiB (67,108,864 bytes) encoded} */
     public static ImageCodec defaults() {
         return DEFAULTS;
     }
 
-    /** @return the largest accepted image, in pixels ({@code width * height}) */
+    /** {@return the largest accepted image, in pixels ({@code width * height})} */
     public long maxPixels() {
         return maxPixels;
     }
 
-    /** @return the memory budget decodes draw from */
+    /** {@return the memory budget decodes draw from} */
     public DecodeBudget budget() {
         return budget;
     }
 
-    /** @return the largest accepted encoded input, in bytes */
+    /** {@return the largest accepted encoded input, in bytes} */
     public long maxEncodedBytes() {
         return maxEncodedBytes;
     }
@@ -169,7 +169,12 @@ public final class ImageCodec {
      * and a decode that would need more than the budget together with what {@code holding} keeps is
      * refused at once.
      *
+     * @param bytes the encoded image
+     * @param name what to call it in errors
+     * @param width the width it will be prepared at
+     * @param height the height it will be prepared at
      * @param holding a holding of this codec's {@link #budget()}, or {@code null} to keep nothing reserved
+     * @return the decoded image, as {@link #decode(byte[], String, int, int)}
      * @throws InvalidImageException if the bytes are not a decodable image within the limits, or the
      *     budget cannot fit this decode beside the images {@code holding} keeps
      * @throws DecodeBudget.Exhausted if the decode budget stayed too full to decode it now
@@ -399,7 +404,7 @@ public final class ImageCodec {
         }
     }
 
-    /** @return the key in {@link #FORMATS} for a provider, or null if it reads none of them */
+    /** {@return the key in {@link #FORMATS} for a provider, or null if it reads none of them} */
     private static String formatKey(ImageReaderSpi provider) {
         for (String formatName : provider.getFormatNames()) {
             String key = formatName.toLowerCase(Locale.ROOT);
@@ -477,7 +482,11 @@ public final class ImageCodec {
         return write(rgbView(image), "jpeg", quality / 100f);
     }
 
-    /** @param quality JPEG quality 0-1, or null for the writer's default */
+    /**
+     * Encodes an image with the JDK's writer for a format.
+     *
+     * @param quality JPEG quality 0-1, or null for the writer's default
+     */
     private static byte[] write(BufferedImage image, String format, Float quality) {
         Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName(format);
         if (!writers.hasNext()) {
@@ -578,7 +587,7 @@ public final class ImageCodec {
             return this;
         }
 
-        /** @return a codec with these options */
+        /** {@return a codec with these options} */
         public ImageCodec build() {
             return new ImageCodec(this);
         }

@@ -23,12 +23,12 @@ public enum Input {
         this.description = description;
     }
 
-    /** @return the lower-case name: {@code person}, {@code mask}, {@code upper}, {@code lower} */
+    /** {@return the lower-case name: {@code person}, {@code mask}, {@code upper}, {@code lower}} */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** @return how messages call it, such as {@code "mask image"} */
+    /** {@return how messages call it, such as {@code "mask image"}} */
     public String description() {
         return description;
     }

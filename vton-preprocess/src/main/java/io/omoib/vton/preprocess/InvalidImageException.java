@@ -14,6 +14,7 @@ import java.util.Objects;
 public final class InvalidImageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** What the input is called, such as a path or {@code "mask image"}. */
     private final String inputName;
 
     /**
@@ -39,7 +40,7 @@ public final class InvalidImageException extends RuntimeException {
         this.inputName = inputName;
     }
 
-    /** @return the name of the input that was rejected, as given to the decoder */
+    /** {@return the name of the input that was rejected, as given to the decoder} */
     public String inputName() {
         return inputName;
     }

@@ -13,9 +13,12 @@ import java.util.Objects;
 public final class InvalidInputException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** The input at fault. */
     private final Input input;
 
     /**
+     * Makes the exception.
+     *
      * @param input the input at fault
      * @param message what is wrong and the fix
      * @param cause the original failure, or {@code null}
@@ -25,7 +28,7 @@ public final class InvalidInputException extends IllegalArgumentException {
         this.input = Objects.requireNonNull(input, "input");
     }
 
-    /** @return the input at fault */
+    /** {@return the input at fault} */
     public Input input() {
         return input;
     }

@@ -62,6 +62,8 @@ final class LanczosResampler {
     /** Rows of the image entering the vertical pass, as {@code int} samples, asked for in increasing order. */
     private interface RowSource {
         /**
+         * Gives one source row.
+         *
          * @param y source row; rows asked for by one output row and later ones stay valid until
          *     the next output row
          */

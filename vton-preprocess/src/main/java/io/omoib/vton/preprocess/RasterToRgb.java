@@ -20,7 +20,7 @@ import java.awt.image.Raster;
 final class RasterToRgb {
     private RasterToRgb() {}
 
-    /** @return {@code width * height * 3} bytes, row-major {@code R, G, B} */
+    /** {@return {@code width * height * 3} bytes, row-major {@code R, G, B}} */
     static byte[] toRgb(BufferedImage image) {
         ColorModel colorModel = image.getColorModel();
         if (colorModel instanceof IndexColorModel palette) {

@@ -12,10 +12,11 @@ public final class Repaint {
     }
 
     /**
+     * {@return the blend}
+     *
      * @param person the prepared person, {@code W x H}
      * @param mask the prepared mask (255 = garment region), {@code W x H}
      * @param result the generated image, {@code W x H}
-     * @return the blend
      * @throws IllegalArgumentException if the sizes differ
      */
     public static RgbImage apply(RgbImage person, GrayImage mask, RgbImage result) {

@@ -43,7 +43,7 @@ abstract class ResampleSource {
         throw new UnsupportedOperationException();
     }
 
-    /** @return the samples, {@code width * height * channels} bytes */
+    /** {@return the samples, {@code width * height * channels} bytes} */
     final byte[] toArray() {
         byte[] all = new byte[width * height * channels];
         readRows(0, height, all);

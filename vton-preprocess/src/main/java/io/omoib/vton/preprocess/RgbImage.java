@@ -105,12 +105,12 @@ public final class RgbImage {
         return (int) needed;
     }
 
-    /** @return width in pixels */
+    /** {@return width in pixels} */
     public int width() {
         return width;
     }
 
-    /** @return height in pixels */
+    /** {@return height in pixels} */
     public int height() {
         return height;
     }
@@ -129,7 +129,7 @@ public final class RgbImage {
         return (rgb[o] & 0xFF) << 16 | (rgb[o + 1] & 0xFF) << 8 | (rgb[o + 2] & 0xFF);
     }
 
-    /** @return a copy of the packed pixels, {@code width * height * 3} bytes, row-major {@code R, G, B} */
+    /** {@return a copy of the packed pixels, {@code width * height * 3} bytes, row-major {@code R, G, B}} */
     public byte[] toByteArray() {
         return rgb.clone();
     }
@@ -139,7 +139,7 @@ public final class RgbImage {
         return rgb;
     }
 
-    /** @return a new {@link BufferedImage#TYPE_3BYTE_BGR} image with these pixels */
+    /** {@return a new {@link BufferedImage#TYPE_3BYTE_BGR} image with these pixels} */
     public BufferedImage toBufferedImage() {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
         byte[] bgr = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();

@@ -55,11 +55,15 @@ public final class TryOnImages {
     /**
      * Prepares raw images at the default size, {@value #DEFAULT_WIDTH}x{@value #DEFAULT_HEIGHT}.
      *
-     * @see #prepare(RgbImage, RgbImage, RgbImage, RgbImage, ClothType, int, int)
+     * @param person the person photo, any size
+     * @param mask the mask photo, white (gray >= 128) where the garment goes; the person's aspect ratio
+     * @param garments the garment photos; those the cloth type needs are required
+     * @param clothType what the try-on replaces
+     * @return the prepared set, each image {@value #DEFAULT_WIDTH}x{@value #DEFAULT_HEIGHT}
+     * @throws InvalidInputException as {@link #prepare(RgbImage, RgbImage, Garments, ClothType, int, int)}
      */
-    public static TryOnImages prepare(RgbImage person, RgbImage mask, RgbImage upper, RgbImage lower,
-                                      ClothType clothType) {
-        return prepare(person, mask, upper, lower, clothType, DEFAULT_WIDTH, DEFAULT_HEIGHT);
+    public static TryOnImages prepare(RgbImage person, RgbImage mask, Garments garments, ClothType clothType) {
+        return prepare(person, mask, garments, clothType, DEFAULT_WIDTH, DEFAULT_HEIGHT);
     }
 
     /**
@@ -67,8 +71,8 @@ public final class TryOnImages {
      *
      * @param person the person photo, any size
      * @param mask the mask photo, white (gray >= 128) where the garment goes; the person's aspect ratio
-     * @param upper the upper garment, or {@code null}; required for {@code UPPER} and {@code OVERALL}
-     * @param lower the lower garment, or {@code null}; required for {@code LOWER} and {@code OVERALL}
+     * @param garments the garment photos; {@code UPPER} is required for {@code UPPER} and
+     *     {@code OVERALL}, {@code LOWER} for {@code LOWER} and {@code OVERALL}, others are ignored
      * @param clothType what the try-on replaces
      * @param width output width in pixels, a positive multiple of {@value #SIZE_MULTIPLE}
      * @param height output height in pixels, a positive multiple of {@value #SIZE_MULTIPLE}
@@ -77,14 +81,15 @@ public final class TryOnImages {
      * @throws InvalidInputException if a needed garment is missing, the mask's aspect ratio differs
      *     from the person's, or the mask selects no pixel
      */
-    public static TryOnImages prepare(RgbImage person, RgbImage mask, RgbImage upper, RgbImage lower,
-                                      ClothType clothType, int width, int height) {
+    public static TryOnImages prepare(RgbImage person, RgbImage mask, Garments garments, ClothType clothType,
+                                      int width, int height) {
         Objects.requireNonNull(person, "person image");
         Objects.requireNonNull(mask, "mask image");
+        Objects.requireNonNull(garments, "garments");
         Objects.requireNonNull(clothType, "cloth type");
         checkSize(width, height);
         checkAspect(person, mask);
-        ResampleSource garment = Garments.sourceFor(clothType, upper, lower);
+        ResampleSource garment = garments.sourceFor(clothType);
 
         GrayImage preparedMask = Masks.threshold(
                 Resize.grayResizeAndCrop(mask, width, height), Masks.DEFAULT_THRESHOLD);
@@ -119,27 +124,27 @@ public final class TryOnImages {
         }
     }
 
-    /** @return the person, cropped and resized, {@code width x height} */
+    /** {@return the person, cropped and resized, {@code width x height}} */
     public RgbImage person() {
         return person;
     }
 
-    /** @return the binary mask, 255 where the garment goes, else 0, {@code width x height} */
+    /** {@return the binary mask, 255 where the garment goes, else 0, {@code width x height}} */
     public GrayImage mask() {
         return mask;
     }
 
-    /** @return the garment, fitted on white, {@code width x height} */
+    /** {@return the garment, fitted on white, {@code width x height}} */
     public RgbImage garment() {
         return garment;
     }
 
-    /** @return width of every image in pixels */
+    /** {@return width of every image in pixels} */
     public int width() {
         return person.width();
     }
 
-    /** @return height of every image in pixels */
+    /** {@return height of every image in pixels} */
     public int height() {
         return person.height();
     }

@@ -55,7 +55,7 @@ class ClothTypeTest {
     void aMissingGarmentIsRefusedNamingItsRole() {
         RgbImage shirt = RgbImage.filled(10, 10, 1, 2, 3);
 
-        assertThatThrownBy(() -> Garments.forClothType(ClothType.OVERALL, shirt, null))
+        assertThatThrownBy(() -> Garments.upper(shirt).forClothType(ClothType.OVERALL))
                 .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.input()).isEqualTo(Input.LOWER))
                 .hasMessageContaining("lower garment image");
     }

@@ -3,6 +3,8 @@ package io.omoib.vton.preprocess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.EnumMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class GarmentsTest {
@@ -11,13 +13,13 @@ class GarmentsTest {
 
     @Test
     void upperAndLowerUseTheirOwnGarmentUnchanged() {
-        assertThat(Garments.forClothType(ClothType.UPPER, upper, null)).isSameAs(upper);
-        assertThat(Garments.forClothType(ClothType.LOWER, null, lower)).isSameAs(lower);
+        assertThat(Garments.upper(upper).forClothType(ClothType.UPPER)).isSameAs(upper);
+        assertThat(Garments.lower(lower).forClothType(ClothType.LOWER)).isSameAs(lower);
     }
 
     @Test
     void overallStacksUpperOverLowerCentredOnWhite() {
-        RgbImage outfit = Garments.forClothType(ClothType.OVERALL, upper, lower);
+        RgbImage outfit = Garments.outfit(upper, lower).forClothType(ClothType.OVERALL);
 
         assertThat(outfit.width()).isEqualTo(4);
         assertThat(outfit.height()).isEqualTo(5);
@@ -32,13 +34,38 @@ class GarmentsTest {
 
     @Test
     void eachClothTypeNamesTheGarmentItIsMissing() {
-        assertThatThrownBy(() -> Garments.forClothType(ClothType.UPPER, null, lower))
+        assertThatThrownBy(() -> Garments.lower(lower).forClothType(ClothType.UPPER))
                 .hasMessageContaining("needs the upper garment");
-        assertThatThrownBy(() -> Garments.forClothType(ClothType.LOWER, upper, null))
+        assertThatThrownBy(() -> Garments.upper(upper).forClothType(ClothType.LOWER))
                 .hasMessageContaining("needs the lower garment");
-        assertThatThrownBy(() -> Garments.forClothType(ClothType.OVERALL, upper, null))
+        assertThatThrownBy(() -> Garments.upper(upper).forClothType(ClothType.OVERALL))
                 .hasMessageContaining("overall needs the lower garment");
-        assertThatThrownBy(() -> Garments.forClothType(ClothType.OVERALL, null, lower))
+        assertThatThrownBy(() -> Garments.lower(lower).forClothType(ClothType.OVERALL))
                 .hasMessageContaining("overall needs the upper garment");
+    }
+
+    @Test
+    void aGarmentTheClothTypeDoesNotUseIsIgnored() {
+        assertThat(Garments.outfit(upper, lower).forClothType(ClothType.UPPER)).isSameAs(upper);
+        assertThat(Garments.outfit(upper, lower).forClothType(ClothType.LOWER)).isSameAs(lower);
+    }
+
+    @Test
+    void garmentsAreKeyedByTheirInputAndCopied() {
+        Map<Input, RgbImage> byInput = new EnumMap<>(Input.class);
+        byInput.put(Input.LOWER, lower);
+        Garments garments = Garments.of(byInput);
+        byInput.put(Input.UPPER, upper);
+
+        assertThat(garments.asMap()).containsOnlyKeys(Input.LOWER);
+        assertThat(garments).isEqualTo(Garments.lower(lower));
+        assertThat(Garments.of(Map.of())).isNotEqualTo(garments);
+    }
+
+    @Test
+    void onlyGarmentInputsAreAccepted() {
+        assertThatThrownBy(() -> Garments.of(Map.of(Input.PERSON, upper)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("keyed by UPPER or LOWER, got PERSON");
     }
 }

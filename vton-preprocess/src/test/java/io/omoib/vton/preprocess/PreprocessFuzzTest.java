@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * Fuzz targets for what untrusted bytes reach first. In a normal build each replays its corpus under
@@ -31,14 +33,19 @@ class PreprocessFuzzTest {
     void prepareGivesThePipelineSizeOrIllegalArgumentException(FuzzedDataProvider data) {
         RgbImage person = image(data);
         RgbImage mask = image(data);
-        RgbImage upper = data.consumeBoolean() ? image(data) : null;
-        RgbImage lower = data.consumeBoolean() ? image(data) : null;
+        Map<Input, RgbImage> garments = new EnumMap<>(Input.class);
+        if (data.consumeBoolean()) {
+            garments.put(Input.UPPER, image(data));
+        }
+        if (data.consumeBoolean()) {
+            garments.put(Input.LOWER, image(data));
+        }
         ClothType type = data.pickValue(ClothType.values());
         int width = 64 * data.consumeInt(1, 4);
         int height = 64 * data.consumeInt(1, 4);
         TryOnImages prepared;
         try {
-            prepared = TryOnImages.prepare(person, mask, upper, lower, type, width, height);
+            prepared = TryOnImages.prepare(person, mask, Garments.of(garments), type, width, height);
         } catch (IllegalArgumentException expected) {
             return;
         }

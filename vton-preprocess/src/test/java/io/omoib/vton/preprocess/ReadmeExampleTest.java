@@ -28,7 +28,7 @@ class ReadmeExampleTest {
         RgbImage upper = codec.decode(in.resolve("upper.webp"));
         RgbImage lower = codec.decode(in.resolve("lower.jpg"));
 
-        TryOnImages prepared = TryOnImages.prepare(person, mask, upper, lower, ClothType.OVERALL, 768, 1024);
+        TryOnImages prepared = TryOnImages.prepare(person, mask, Garments.outfit(upper, lower), ClothType.OVERALL, 768, 1024);
         Files.write(in.resolve("garment.png"), codec.encodePng(prepared.garment()));
         // ---
 

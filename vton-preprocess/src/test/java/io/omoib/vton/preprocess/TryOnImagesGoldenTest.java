@@ -16,8 +16,8 @@ class TryOnImagesGoldenTest {
     @MethodSource
     void prepare(String op, String clothType, String person, String mask, String upper, String lower,
                  String expectedPerson, String expectedMask, String expectedGarment, String width, String height) {
-        TryOnImages prepared = TryOnImages.prepare(Golden.rgb(person), Golden.rgb(mask), Golden.rgb(upper),
-                Golden.rgb(lower), ClothType.parse(clothType), Integer.parseInt(width), Integer.parseInt(height));
+        TryOnImages prepared = TryOnImages.prepare(Golden.rgb(person), Golden.rgb(mask),
+                Garments.outfit(Golden.rgb(upper), Golden.rgb(lower)), ClothType.parse(clothType), Integer.parseInt(width), Integer.parseInt(height));
 
         Golden.assertSame(prepared.person(), Golden.rgb(expectedPerson), "person");
         Golden.assertSame(prepared.mask(), Golden.gray(expectedMask), "mask");

@@ -14,7 +14,7 @@ class TryOnImagesTest {
 
     @Test
     void defaultSizeIsCatVtons768x1024() {
-        TryOnImages prepared = TryOnImages.prepare(person, whiteMask, garment, null, ClothType.UPPER);
+        TryOnImages prepared = TryOnImages.prepare(person, whiteMask, Garments.upper(garment), ClothType.UPPER);
 
         assertThat(prepared.width()).isEqualTo(768);
         assertThat(prepared.height()).isEqualTo(1024);
@@ -28,7 +28,7 @@ class TryOnImagesTest {
         for (int i = 0; i < ramp.length; i++) {
             ramp[i] = (byte) ((i / 3) % 256);
         }
-        GrayImage mask = TryOnImages.prepare(person, RgbImage.of(90, 120, ramp), garment, null, ClothType.UPPER,
+        GrayImage mask = TryOnImages.prepare(person, RgbImage.of(90, 120, ramp), Garments.upper(garment), ClothType.UPPER,
                 64, 128).mask();
 
         for (byte b : mask.toByteArray()) {
@@ -40,7 +40,7 @@ class TryOnImagesTest {
     @ParameterizedTest
     @CsvSource({"768, 1000", "700, 1024", "0, 64", "-64, 64"})
     void sizeMustBeAPositiveMultipleOf64(int width, int height) {
-        assertThatThrownBy(() -> TryOnImages.prepare(person, whiteMask, garment, null, ClothType.UPPER, width, height))
+        assertThatThrownBy(() -> TryOnImages.prepare(person, whiteMask, Garments.upper(garment), ClothType.UPPER, width, height))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("multiples of 64")
                 .hasMessageContaining(width + "x" + height);
@@ -50,7 +50,7 @@ class TryOnImagesTest {
     void maskSelectingNothingIsRefused() {
         RgbImage dark = RgbImage.filled(90, 120, 127, 127, 127);
 
-        assertThatThrownBy(() -> TryOnImages.prepare(person, dark, garment, null, ClothType.UPPER))
+        assertThatThrownBy(() -> TryOnImages.prepare(person, dark, Garments.upper(garment), ClothType.UPPER))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("mask image selects no pixel");
     }
@@ -59,7 +59,7 @@ class TryOnImagesTest {
     void maskOfAnotherSizeButTheSameShapeIsAccepted() {
         RgbImage bigMask = RgbImage.filled(180, 240, 255, 255, 255);
 
-        assertThat(TryOnImages.prepare(person, bigMask, garment, null, ClothType.UPPER, 384, 512).mask())
+        assertThat(TryOnImages.prepare(person, bigMask, Garments.upper(garment), ClothType.UPPER, 384, 512).mask())
                 .isEqualTo(GrayImage.filled(384, 512, 255));
     }
 
@@ -67,7 +67,7 @@ class TryOnImagesTest {
     void maskOfAnotherShapeIsRefusedNamingBothSizes() {
         RgbImage wideMask = RgbImage.filled(160, 90, 255, 255, 255);
 
-        assertThatThrownBy(() -> TryOnImages.prepare(person, wideMask, garment, null, ClothType.UPPER))
+        assertThatThrownBy(() -> TryOnImages.prepare(person, wideMask, Garments.upper(garment), ClothType.UPPER))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("160x90")
                 .hasMessageContaining("90x120");
@@ -75,7 +75,7 @@ class TryOnImagesTest {
 
     @Test
     void missingGarmentIsNamed() {
-        assertThatThrownBy(() -> TryOnImages.prepare(person, whiteMask, garment, null, ClothType.OVERALL))
+        assertThatThrownBy(() -> TryOnImages.prepare(person, whiteMask, Garments.upper(garment), ClothType.OVERALL))
                 .hasMessageContaining("lower garment");
     }
 

@@ -50,6 +50,10 @@ import software.amazon.awssdk.services.sqs.SqsClientBuilder;
  * nothing looks up a region or credentials. With a custom endpoint the region is {@code AWS_REGION}
  * (or {@code aws.region}), else {@code us-east-1}: the SDK's region chain, which may ask the
  * instance-metadata address, is walked only for AWS itself.
+ *
+ * <p>Thread safety: thread-safe. The settings are immutable; the clients are made under the instance's
+ * lock and the SDK's clients are themselves thread-safe, so one instance serves every thread. Close it
+ * once, after everything using its clients has stopped.
  */
 public final class AwsSettings implements AutoCloseable {
     private final String bucket;
@@ -87,15 +91,16 @@ public final class AwsSettings implements AutoCloseable {
         }
     }
 
-    /** @return settings from the environment and system properties */
+    /** {@return settings from the environment and system properties} */
     public static AwsSettings fromEnvironment() {
         return from(System.getenv(), System.getProperties()).build();
     }
 
     /**
+     * {@return a builder holding what they set}
+     *
      * @param env environment variables
      * @param properties system properties, which win over the environment
-     * @return a builder holding what they set
      * @throws IllegalArgumentException if {@code VTON_S3_ENDPOINT} is not an http(s) URL
      */
     public static Builder from(Map<String, String> env, Properties properties) {
@@ -114,7 +119,7 @@ public final class AwsSettings implements AutoCloseable {
         return b;
     }
 
-    /** @return a builder with nothing set */
+    /** {@return a builder with nothing set} */
     public static Builder builder() {
         return new Builder();
     }
@@ -127,32 +132,34 @@ public final class AwsSettings implements AutoCloseable {
         return value == null || value.isBlank() ? null : value.strip();
     }
 
-    /** @return the result bucket, if set */
+    /** {@return the result bucket, if set} */
     public Optional<String> bucket() {
         return Optional.ofNullable(bucket);
     }
 
-    /** @return the completion queue's URL, if set */
+    /** {@return the completion queue's URL, if set} */
     public Optional<String> queueUrl() {
         return Optional.ofNullable(queueUrl);
     }
 
-    /** @return the queue a {@link SqsWorker} takes requests from, if set */
+    /** {@return the queue a {@link SqsWorker} takes requests from, if set} */
     public Optional<String> requestQueueUrl() {
         return Optional.ofNullable(requestQueueUrl);
     }
 
-    /** @return whether any setting asks for AWS: a result bucket, input buckets or a queue */
+    /** {@return whether any setting asks for AWS: a result bucket, input buckets or a queue} */
     public boolean configured() {
         return bucket != null || !inputs.isEmpty() || queueUrl != null || requestQueueUrl != null;
     }
 
-    /** @return where {@code s3://} inputs may be read ({@code bucket} or {@code bucket/prefix}); empty: nowhere */
+    /**
+     * {@return where {@code s3://} inputs may be read ({@code bucket} or {@code bucket/prefix}); empty: nowhere}
+     */
     public List<String> inputs() {
         return inputs;
     }
 
-    /** @return the S3 client, made when the settings were built if they name a bucket, else on first use */
+    /** {@return the S3 client, made when the settings were built if they name a bucket, else on first use} */
     public synchronized S3Client s3() {
         if (s3 == null) {
             S3ClientBuilder b = S3Client.builder().region(region(s3Endpoint)).overrideConfiguration(clientConfiguration());
@@ -167,7 +174,7 @@ public final class AwsSettings implements AutoCloseable {
         return s3;
     }
 
-    /** @return the SQS client, made when the settings were built if they name a queue, else on first use */
+    /** {@return the SQS client, made when the settings were built if they name a queue, else on first use} */
     public synchronized SqsClient sqs() {
         if (sqs == null) {
             URI endpoint = sqsEndpoint();
@@ -183,17 +190,17 @@ public final class AwsSettings implements AutoCloseable {
         return sqs;
     }
 
-    /** @return an {@link S3ResultSink} for the bucket with the default layout, if a bucket is set */
+    /** {@return an {@link S3ResultSink} for the bucket with the default layout, if a bucket is set} */
     public Optional<ResultSink> resultSink() {
         return bucket().map(b -> S3ResultSink.builder(s3(), b).build());
     }
 
-    /** @return an {@link SqsCompletionNotifier} for the queue, if a queue URL is set */
+    /** {@return an {@link SqsCompletionNotifier} for the queue, if a queue URL is set} */
     public Optional<CompletionNotifier> notifier() {
         return sqsNotifier().map(CompletionNotifier.class::cast);
     }
 
-    /** @return an {@link SqsCompletionNotifier} for the queue, if a queue URL is set, for failure notices too */
+    /** {@return an {@link SqsCompletionNotifier} for the queue, if a queue URL is set, for failure notices too} */
     public Optional<SqsCompletionNotifier> sqsNotifier() {
         return queueUrl().map(q -> new SqsCompletionNotifier(sqs(), q));
     }
@@ -221,7 +228,7 @@ public final class AwsSettings implements AutoCloseable {
         });
     }
 
-    /** @return whether an input entry covers the object: its bucket, or its bucket and a prefix of its key */
+    /** {@return whether an input entry covers the object: its bucket, or its bucket and a prefix of its key} */
     private boolean readable(S3Uri object) {
         for (String entry : inputs) {
             if (entry.equals("*")) {
@@ -244,7 +251,7 @@ public final class AwsSettings implements AutoCloseable {
         return endpointOf(queueUrl != null ? queueUrl : requestQueueUrl);
     }
 
-    /** @return the endpoint a queue URL implies: {@code null} for AWS itself, else its scheme and authority */
+    /** {@return the endpoint a queue URL implies: {@code null} for AWS itself, else its scheme and authority} */
     private static URI endpointOf(String queue) {
         if (queue == null) {
             return null;
@@ -298,7 +305,7 @@ public final class AwsSettings implements AutoCloseable {
                 + inputs + "]";
     }
 
-    /** Builds {@link AwsSettings}. */
+    /** Builds {@link AwsSettings}. Not thread-safe: configure it on one thread, then build. */
     public static final class Builder {
         private String bucket;
         private URI s3Endpoint;
@@ -314,8 +321,11 @@ public final class AwsSettings implements AutoCloseable {
         }
 
         /**
+         * Sets the time limits of each AWS call.
+         *
          * @param attempt the longest one HTTP attempt may take; default 10 s
          * @param call the longest a call may take, retries included; default 30 s
+         * @return this builder
          */
         public Builder timeouts(Duration attempt, Duration call) {
             if (attempt.isNegative() || attempt.isZero() || call.compareTo(attempt) < 0) {
@@ -327,13 +337,23 @@ public final class AwsSettings implements AutoCloseable {
             return this;
         }
 
-        /** @param value the result bucket, or {@code null} for none */
+        /**
+         * Sets the bucket.
+         *
+         * @param value the result bucket, or {@code null} for none
+         * @return this builder
+         */
         public Builder bucket(String value) {
             bucket = value;
             return this;
         }
 
-        /** @param value an S3-compatible endpoint, or {@code null} for AWS */
+        /**
+         * Sets an S3-compatible endpoint.
+         *
+         * @param value an S3-compatible endpoint, or {@code null} for AWS
+         * @return this builder
+         */
         public Builder s3Endpoint(URI value) {
             if (value != null && !"http".equals(value.getScheme()) && !"https".equals(value.getScheme())) {
                 throw new IllegalArgumentException("VTON_S3_ENDPOINT must be an http(s) URL, got '" + value + "'");
@@ -342,7 +362,12 @@ public final class AwsSettings implements AutoCloseable {
             return this;
         }
 
-        /** @param value the completion queue's URL, or {@code null} for no notices */
+        /**
+         * Sets the SQS queue completion notices go to.
+         *
+         * @param value the completion queue's URL, or {@code null} for no notices
+         * @return this builder
+         */
         public Builder queueUrl(String value) {
             if (value != null && URI.create(value).getHost() == null) {
                 throw new IllegalArgumentException("VTON_SQS_QUEUE_URL must be a queue URL, got '" + value + "'");
@@ -351,7 +376,12 @@ public final class AwsSettings implements AutoCloseable {
             return this;
         }
 
-        /** @param value the URL of the queue a {@link SqsWorker} takes requests from, or {@code null} */
+        /**
+         * Sets the SQS queue requests are taken from.
+         *
+         * @param value the URL of the queue a {@link SqsWorker} takes requests from, or {@code null}
+         * @return this builder
+         */
         public Builder requestQueueUrl(String value) {
             if (value != null && URI.create(value).getHost() == null) {
                 throw new IllegalArgumentException("VTON_SQS_REQUEST_QUEUE_URL must be a queue URL, got '" + value + "'");
@@ -361,8 +391,11 @@ public final class AwsSettings implements AutoCloseable {
         }
 
         /**
+         * Sets where {@code s3://} inputs may be read.
+         *
          * @param entries where {@code s3://} inputs may be read: {@code bucket}, {@code bucket/prefix},
          *     or {@code *} for any bucket but the result bucket; blank entries are skipped
+         * @return this builder
          */
         public Builder inputs(String... entries) {
             for (String entry : entries) {
@@ -377,19 +410,29 @@ public final class AwsSettings implements AutoCloseable {
             return this;
         }
 
-        /** @param value the region; default the SDK's region chain */
+        /**
+         * Sets the region.
+         *
+         * @param value the region; default the SDK's region chain
+         * @return this builder
+         */
         public Builder region(Region value) {
             region = value;
             return this;
         }
 
-        /** @param value the credentials; default the SDK's credentials chain */
+        /**
+         * Sets the credentials.
+         *
+         * @param value the credentials; default the SDK's credentials chain
+         * @return this builder
+         */
         public Builder credentials(AwsCredentialsProvider value) {
             credentials = value;
             return this;
         }
 
-        /** @return the settings */
+        /** {@return the settings} */
         public AwsSettings build() {
             return new AwsSettings(this);
         }

@@ -22,6 +22,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * An image in S3 or an S3-compatible store, {@code s3://bucket/key}, read with the client's
  * credentials within a size limit (checked against the object's length before reading, and while
  * reading). Register it with {@link ImageSources.Builder#scheme} through {@link #opener}.
+ *
+ * <p>Thread safety: immutable and thread-safe; each {@link #read()} is its own {@code GetObject} call
+ * on the (thread-safe) client, so one source may be read from several threads at once.
  */
 public final class S3ImageSource implements ImageSource {
     /** The default size limit, as {@code UrlFetcher}'s: 20 MiB. */
@@ -38,10 +41,11 @@ public final class S3ImageSource implements ImageSource {
     }
 
     /**
+     * {@return the source, not yet read}
+     *
      * @param client the S3 client, not closed by the source
      * @param uri {@code s3://bucket/key}
      * @param maxBytes the largest object accepted
-     * @return the source, not yet read
      * @throws ImageSourceException with {@code REFUSED} if the URI is not of that form
      */
     public static S3ImageSource of(S3Client client, URI uri, long maxBytes) throws ImageSourceException {
@@ -53,9 +57,10 @@ public final class S3ImageSource implements ImageSource {
     }
 
     /**
+     * {@return opens {@code s3://} URIs for {@link ImageSources}}
+     *
      * @param client the S3 client
      * @param maxBytes the largest object accepted
-     * @return opens {@code s3://} URIs for {@link ImageSources}
      */
     public static ImageSources.Opener opener(S3Client client, long maxBytes) {
         return uri -> of(client, uri, maxBytes);
@@ -66,13 +71,13 @@ public final class S3ImageSource implements ImageSource {
         return location.toString();
     }
 
-    /** @return {@code s3://bucket}: reads of one bucket share the service's per-origin cap */
+    /** {@return {@code s3://bucket}: reads of one bucket share the service's per-origin cap} */
     @Override
     public Optional<String> origin() {
         return Optional.of("s3://" + location.bucket());
     }
 
-    /** @return the bucket and key */
+    /** {@return the bucket and key} */
     S3Uri location() {
         return location;
     }

@@ -20,6 +20,9 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * {@code users/{userId}/vton_result/{timestamp}/result.jpg}. One {@code PutObject} per result, with its
  * {@code Content-Type}, through the client's retry policy: S3 stores a whole object or nothing, so a
  * failed upload leaves no partial result. Returns {@code s3://bucket/key}.
+ *
+ * <p>Thread safety: immutable and thread-safe; writes from several threads at once are independent
+ * {@code PutObject} calls on the (thread-safe) client.
  */
 public final class S3ResultSink implements ResultSink {
     /** The seed server's layout; {@code {ext}} is {@code jpg} or {@code png}. */
@@ -39,17 +42,19 @@ public final class S3ResultSink implements ResultSink {
     }
 
     /**
+     * {@return a builder with the default key template, JPEG at quality 95}
+     *
      * @param client the S3 client; not closed by the sink
      * @param bucket the bucket results go to
-     * @return a builder with the default key template, JPEG at quality 95
      */
     public static Builder builder(S3Client client, String bucket) {
         return new Builder(client, bucket);
     }
 
     /**
+     * {@return the key {@link #write} stores it under, every part sanitised}
+     *
      * @param name what names the result
-     * @return the key {@link #write} stores it under, every part sanitised
      */
     public String keyFor(ResultName name) {
         Matcher m = PLACEHOLDER.matcher(keyTemplate);
@@ -91,7 +96,7 @@ public final class S3ResultSink implements ResultSink {
         return "S3ResultSink[s3://" + bucket + "/" + keyTemplate + ", " + encoding.format() + "]";
     }
 
-    /** Builds an {@link S3ResultSink}. */
+    /** Builds an {@link S3ResultSink}. Not thread-safe: configure it on one thread, then build. */
     public static final class Builder {
         private final S3Client client;
         private final String bucket;
@@ -107,10 +112,13 @@ public final class S3ResultSink implements ResultSink {
         }
 
         /**
+         * Sets the object key template.
+         *
          * @param value the key, with placeholders {@code {userId}}, {@code {timestamp}},
          *     {@code {clothType}} and {@code {ext}}; default {@link #DEFAULT_KEY_TEMPLATE}
          * @throws IllegalArgumentException for an unknown placeholder or a template without
          *     {@code {userId}} or {@code {timestamp}}, which would overwrite results
+         * @return this builder
          */
         public Builder keyTemplate(String value) {
             Matcher m = PLACEHOLDER.matcher(value);
@@ -133,18 +141,28 @@ public final class S3ResultSink implements ResultSink {
             return this;
         }
 
-        /** @param value JPEG (default) or PNG, at quality 95 for JPEG */
+        /**
+         * Sets the format.
+         *
+         * @param value JPEG (default) or PNG, at quality 95 for JPEG
+         * @return this builder
+         */
         public Builder format(ImageFormat value) {
             return encoding(ImageEncoding.of(value));
         }
 
-        /** @param value format, JPEG quality and encoder; default {@link ImageEncoding#DEFAULT} */
+        /**
+         * Sets the encoding.
+         *
+         * @param value format, JPEG quality and encoder; default {@link ImageEncoding#DEFAULT}
+         * @return this builder
+         */
         public Builder encoding(ImageEncoding value) {
             encoding = Objects.requireNonNull(value, "encoding");
             return this;
         }
 
-        /** @return the sink */
+        /** {@return the sink} */
         public S3ResultSink build() {
             return new S3ResultSink(this);
         }

@@ -8,6 +8,7 @@ import io.omoib.vton.pipeline.StepListener;
 import io.omoib.vton.pipeline.TestModels;
 import io.omoib.vton.pipeline.TryOnParameters;
 import io.omoib.vton.preprocess.ClothType;
+import io.omoib.vton.preprocess.Garments;
 import io.omoib.vton.preprocess.ImageCodec;
 import io.omoib.vton.preprocess.TryOnImages;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ class ProgressStagesTest {
     void thePipelineTellsEachPhaseBeforeItsWorkAndEachStepInside() {
         ImageCodec codec = ImageCodec.defaults();
         TryOnImages images = TryOnImages.prepare(codec.decode(TryOnServiceTest.PERSON, "person"),
-                codec.decode(TryOnServiceTest.MASK, "mask"), codec.decode(TryOnServiceTest.GARMENT, "garment"), null,
+                codec.decode(TryOnServiceTest.MASK, "mask"), Garments.upper(codec.decode(TryOnServiceTest.GARMENT, "garment")),
                 ClothType.UPPER, 384, 512);
         List<String> heard = new ArrayList<>();
 

@@ -106,7 +106,7 @@ class VtonCommandTest {
         assertThat(run.code()).as(run.err()).isZero();
         ImageCodec codec = ImageCodec.defaults();
         TryOnImages expected = TryOnImages.prepare(codec.decode(in.resolve("person.jpg")),
-                codec.decode(Samples.bytes("mask-lower.png"), "mask"), null, codec.decode(in.resolve("lower.jpg")),
+                codec.decode(Samples.bytes("mask-lower.png"), "mask"), Garments.lower(codec.decode(in.resolve("lower.jpg"))),
                 ClothType.LOWER, 768, 1024);
         assertThat(codec.decode(out.resolve("garment.png"))).isEqualTo(expected.garment());
         RgbImage mask = codec.decode(out.resolve("mask.png"));

@@ -32,6 +32,8 @@ final class MetricsRecorder {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
+     * Registers the service's meters in a registry.
+     *
      * @param registry where the meters go
      * @param queued requests accepted and not yet running, now
      */

@@ -30,6 +30,9 @@ final class StrictJson {
     }
 
     /**
+     * Parses a request body as strict JSON: UTF-8, no comments, no duplicate keys, at most {@link #MAX_DEPTH}
+     * levels deep.
+     *
      * @param body the request body
      * @return the document
      * @throws RequestFieldException saying what is wrong, with no field
@@ -66,7 +69,7 @@ final class StrictJson {
         throw new RequestFieldException(null, "invalid JSON: data after the end of the document; send one JSON object");
     }
 
-    /** @return where the reader stopped, as a path such as {@code $.guidance_scale}, shortened for messages */
+    /** {@return where the reader stopped, as a path such as {@code $.guidance_scale}, shortened for messages} */
     private static String where(JsonReader reader) {
         return shorten(reader.getPath());
     }

@@ -139,7 +139,7 @@ final class InferenceServer implements AutoCloseable {
         return new Builder();
     }
 
-    /** @return the port the server listens on */
+    /** {@return the port the server listens on} */
     int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
@@ -207,7 +207,7 @@ final class InferenceServer implements AutoCloseable {
         return Reply.json(healthy ? 200 : 503, body);
     }
 
-    /** @return the registry in Prometheus text: the server's meters and those of the service and worker given it */
+    /** {@return the registry in Prometheus text: the server's meters and those of the service and worker given it} */
     private Reply metrics() {
         return new Reply(200, "text/plain; version=0.0.4; charset=utf-8", meters.scrape().getBytes(StandardCharsets.UTF_8),
                 null);
@@ -232,8 +232,8 @@ final class InferenceServer implements AutoCloseable {
     }
 
     /**
-     * @return the body length a request declares: 0 when it declares none, -1 when its {@code Content-Length}
-     *     is not one plain decimal number that fits a {@code long}
+     * {@return the body length a request declares: 0 when it declares none, -1 when its {@code Content-Length}
+     * is not one plain decimal number that fits a {@code long}}
      */
     static long declaredLength(HttpRequest r) {
         String value = r.headers().get(HttpHeaderNames.CONTENT_LENGTH);
@@ -251,7 +251,7 @@ final class InferenceServer implements AutoCloseable {
         }
     }
 
-    /** @return the request target up to its query, as sent (never percent-decoded) */
+    /** {@return the request target up to its query, as sent (never percent-decoded)} */
     static String rawPath(String uri) {
         int end = uri.length();
         for (int i = 0; i < uri.length(); i++) {
@@ -351,15 +351,23 @@ final class InferenceServer implements AutoCloseable {
             return this;
         }
 
-        /** @param value the deadline of one try-on; 504 after it (default 55 s) */
+        /**
+         * Sets the deadline of one try-on.
+         *
+         * @param value the deadline of one try-on; 504 after it (default 55 s)
+         * @return this builder
+         */
         Builder timeout(Duration value) {
             timeout = value;
             return this;
         }
 
         /**
+         * Sets how long a connection may take to send one request.
+         *
          * @param value how long a connection may take to send one complete request, counted from when it
          *              connects or its previous answer was sent; slower ones are closed (default 30 s)
+         * @return this builder
          */
         Builder readTimeout(Duration value) {
             if (value.isNegative() || value.isZero()) {
@@ -369,7 +377,12 @@ final class InferenceServer implements AutoCloseable {
             return this;
         }
 
-        /** @param value connections open at once; more are closed as soon as they are accepted (default 1024) */
+        /**
+         * Sets the most connections open at once.
+         *
+         * @param value connections open at once; more are closed as soon as they are accepted (default 1024)
+         * @return this builder
+         */
         Builder maxConnections(int value) {
             if (value < 1) {
                 throw new BadInputException("--max-connections", "--max-connections must be at least 1, got " + value);
@@ -378,7 +391,12 @@ final class InferenceServer implements AutoCloseable {
             return this;
         }
 
-        /** @param value the largest invocation body, in bytes; 413 past it, checked while reading (default 6 MiB) */
+        /**
+         * Sets the largest invocation body.
+         *
+         * @param value the largest invocation body, in bytes; 413 past it, checked while reading (default 6 MiB)
+         * @return this builder
+         */
         Builder maxBodyBytes(long value) {
             if (value < 1 || value > Integer.MAX_VALUE - 8) {
                 throw new BadInputException("--max-body", "the body limit must be 1 byte to 2 GiB, got " + value);
@@ -387,27 +405,45 @@ final class InferenceServer implements AutoCloseable {
             return this;
         }
 
-        /** @param value handler threads that parse, submit and encode answers (default 8) */
+        /**
+         * Sets the number of handler threads.
+         *
+         * @param value handler threads that parse, submit and encode answers (default 8)
+         * @return this builder
+         */
         Builder threads(int value) {
             threads = value;
             return this;
         }
 
-        /** @param value whether the service has an S3 sink, so responses carry its location */
+        /**
+         * Sets whether responses carry the stored result's location.
+         *
+         * @param value whether the service has an S3 sink, so responses carry its location
+         * @return this builder
+         */
         Builder storesResults(boolean value) {
             storesResults = value;
             return this;
         }
 
-        /** @param value whether {@code POST /invocations} is served; a queue worker answers it with 404 */
+        /**
+         * Sets whether {@code POST /invocations} is served.
+         *
+         * @param value whether {@code POST /invocations} is served; a queue worker answers it with 404
+         * @return this builder
+         */
         Builder invocations(boolean value) {
             invocations = value;
             return this;
         }
 
         /**
+         * Sets the concurrency that {@code /execution-parameters} advertises.
+         *
          * @param value what {@code /execution-parameters} gives as {@code MaxConcurrentTransforms}:
          *     requests batch transform sends at once (default 2: one running, the next one prepared)
+         * @return this builder
          */
         Builder concurrentTransforms(int value) {
             concurrentTransforms = value;
@@ -415,8 +451,11 @@ final class InferenceServer implements AutoCloseable {
         }
 
         /**
+         * Sets the registry that {@code /metrics} writes.
+         *
          * @param value the registry {@code /metrics} writes, the service's and worker's too; the server adds its
          *     own meters to it (default: a registry of its own)
+         * @return this builder
          */
         Builder meterRegistry(PrometheusMeterRegistry value) {
             meters = Objects.requireNonNull(value, "meterRegistry");

@@ -36,6 +36,8 @@ final class ModelOptions {
     private String dtypeNote;
 
     /**
+     * Reads the model options into a pipeline builder.
+     *
      * @param fallback the model when {@code --model} is not given, or {@code null}
      * @return a builder for the chosen model, device, variant and threads
      * @throws BadInputException if there is no model or an option is invalid
@@ -90,7 +92,7 @@ final class ModelOptions {
         };
     }
 
-    /** @return what {@code --dtype auto} picked and why, as one line, or empty when the dtype was given */
+    /** {@return what {@code --dtype auto} picked and why, as one line, or empty when the dtype was given} */
     Optional<String> dtypeNote() {
         return Optional.ofNullable(dtypeNote);
     }

@@ -27,6 +27,8 @@ final class Router extends ChannelInboundHandlerAdapter {
     private final boolean invocations;
 
     /**
+     * Creates a router over the given endpoints.
+     *
      * @param gets the {@code GET} (and {@code HEAD}) endpoints by path, each giving its answer
      * @param invocations whether {@code POST /invocations} is served; a queue worker answers it with 404
      */

@@ -165,13 +165,13 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** @return the port the server listens on, once {@code call} has started it; -1 before */
+    /** {@return the port the server listens on, once {@code call} has started it; -1 before} */
     int listeningPort() {
         InferenceServer s = server;
         return s == null ? -1 : s.port();
     }
 
-    /** @return {@code --model}, else the model SageMaker unpacked, else the bundled toy model (with a warning) */
+    /** {@return {@code --model}, else the model SageMaker unpacked, else the bundled toy model (with a warning)} */
     static Path modelDirectory(ModelOptions model) {
         if (model.model != null) {
             return model.model;

@@ -149,7 +149,7 @@ final class TryOnCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** @return {@code prepare 338 ms, encode 1313 ms, denoise 4937 ms (6.1 it/s), decode 501 ms, total 7101 ms} */
+    /** {@return {@code prepare 338 ms, encode 1313 ms, denoise 4937 ms (6.1 it/s), decode 501 ms, total 7101 ms}} */
     private String describe(TryOnResult.Timings t) {
         RunTimings run = t.pipeline();
         return String.format(Locale.ROOT, "prepare %.0f ms, encode %.0f ms, denoise %.0f ms (%.1f it/s), decode %.0f ms,"
@@ -157,7 +157,7 @@ final class TryOnCommand implements Callable<Integer> {
                 steps / (run.denoise() / 1e9), run.decode() / 1e6, t.total() / 1e6);
     }
 
-    /** @return each part's median over the runs (so the parts need not add up to the total) */
+    /** {@return each part's median over the runs (so the parts need not add up to the total)} */
     private static TryOnResult.Timings median(List<TryOnResult.Timings> timings) {
         return new TryOnResult.Timings(median(timings, TryOnResult.Timings::prepare), median(timings, TryOnResult.Timings::queued),
                 median(timings, TryOnResult.Timings::run), median(timings, TryOnResult.Timings::store),
@@ -173,7 +173,7 @@ final class TryOnCommand implements Callable<Integer> {
                 : (values[values.length / 2 - 1] + values[values.length / 2]) / 2;
     }
 
-    /** @return the result, or the failure as thrown by the service's parts */
+    /** {@return the result, or the failure as thrown by the service's parts} */
     private static TryOnResult await(CompletableFuture<TryOnResult> future) throws IOException {
         try {
             return future.get();

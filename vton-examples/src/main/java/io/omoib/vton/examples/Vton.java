@@ -32,7 +32,11 @@ public final class Vton implements Runnable {
     private Vton() {
     }
 
-    /** @param args the command line */
+    /**
+     * Runs the {@code vton} command line and exits with its exit code.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
         if (Arrays.stream(args).anyMatch(MODEL_COMMANDS::contains)) {
             startLoadingLibtorch();
@@ -66,7 +70,7 @@ public final class Vton implements Runnable {
         return commandLine(out, err, args).execute(args);
     }
 
-    /** @return the configured command line, for tests that keep a handle on a subcommand */
+    /** {@return the configured command line, for tests that keep a handle on a subcommand} */
     static CommandLine commandLine(PrintWriter out, PrintWriter err, String... args) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         CommandLine cli = new CommandLine(new Vton());

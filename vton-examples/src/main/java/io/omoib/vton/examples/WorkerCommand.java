@@ -159,7 +159,7 @@ final class WorkerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** @return the pipeline, warmed up unless {@code --no-warm-up}; closed if the warm-up fails */
+    /** {@return the pipeline, warmed up unless {@code --no-warm-up}; closed if the warm-up fails} */
     private CatVTONPipeline warmedUp(CatVTONPipeline pipeline, PrintWriter out) {
         model.dtypeNote().ifPresent(note -> LOG.info(note));
         ModelOptions.weightsWarning(pipeline.artifact()).ifPresent(LOG::warn);

@@ -20,6 +20,7 @@ final class BadInputException extends IllegalArgumentException {
         this.field = field;
     }
 
+    /** {@return the request field or command line option at fault, or {@code null}} */
     String field() {
         return field;
     }

@@ -58,7 +58,9 @@ import org.slf4j.LoggerFactory;
  */
 final class InferenceServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
+    /** SageMaker's header of custom attributes, echoed back on the answer. */
     static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
+    /** The header that carries the id of the request an answer is for. */
     static final String REQUEST_ID = "X-Request-Id";
     /** Bodies being received at once, all connections together, in multiples of the body limit. */
     private static final int BUFFERED_BODIES = 16;
@@ -135,6 +137,7 @@ final class InferenceServer implements AutoCloseable {
         };
     }
 
+    /** {@return a new builder; sources are required} */
     static Builder builder() {
         return new Builder();
     }
@@ -328,11 +331,24 @@ final class InferenceServer implements AutoCloseable {
         private int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         private PrometheusMeterRegistry meters;
 
+        /**
+         * Sets the address to listen on.
+         *
+         * @param value a host name or address (default {@code 0.0.0.0})
+         * @return this builder
+         */
         Builder host(String value) {
             host = value;
             return this;
         }
 
+        /**
+         * Sets the port to listen on.
+         *
+         * @param value 0 to 65,535; 0 picks a free one (default 8080)
+         * @return this builder
+         * @throws BadInputException naming {@code --port} when out of range
+         */
         Builder port(int value) {
             if (value < 0 || value > 65535) {
                 throw new BadInputException("--port", "the port must be 0 to 65535, got " + value);
@@ -341,11 +357,23 @@ final class InferenceServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Sets how the requests' image URLs are read.
+         *
+         * @param value resolves URL fields; give it no file access, as requests are untrusted
+         * @return this builder
+         */
         Builder sources(ImageSources value) {
             sources = value;
             return this;
         }
 
+        /**
+         * Sets the sampling parameters for fields a request does not give.
+         *
+         * @param value the defaults
+         * @return this builder
+         */
         Builder defaults(TryOnParameters value) {
             defaults = value;
             return this;
@@ -462,6 +490,12 @@ final class InferenceServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Binds the port and starts serving.
+         *
+         * @return the running server
+         * @throws IOException if the server cannot listen on the host and port
+         */
         InferenceServer start() throws IOException {
             Objects.requireNonNull(sources, "sources");
             return new InferenceServer(this);

@@ -15,18 +15,23 @@ final class InputOptions {
     /** The bundled sample pictures: a drawn figure, a mask per cloth type, a shirt and trousers. */
     private static final String SAMPLES = "samples/";
 
+    /** {@code --person}: Person photo: a path, an http(s) URL or an s3:// URI. */
     @Option(names = "--person", paramLabel = "SRC", description = "Person photo: a path, an http(s) URL or an s3:// URI.")
     String person;
 
+    /** {@code --mask}: Mask, white where the garments go. */
     @Option(names = "--mask", paramLabel = "SRC", description = "Mask, white where the garments go.")
     String mask;
 
+    /** {@code --upper}: Upper garment (for upper and overall). */
     @Option(names = "--upper", paramLabel = "SRC", description = "Upper garment (for upper and overall).")
     String upper;
 
+    /** {@code --lower}: Lower garment (for lower and overall). */
     @Option(names = "--lower", paramLabel = "SRC", description = "Lower garment (for lower and overall).")
     String lower;
 
+    /** {@code --cloth-type}: What the try-on replaces. */
     @Option(names = "--cloth-type", paramLabel = "overall|upper|lower", defaultValue = "overall",
             description = "What the try-on replaces (default: ${DEFAULT-VALUE}).")
     String clothType;

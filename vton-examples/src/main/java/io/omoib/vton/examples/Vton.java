@@ -23,9 +23,11 @@ public final class Vton implements Runnable {
     /** The commands that run a model. */
     private static final Set<String> MODEL_COMMANDS = Set.of("tryon", "serve", "worker");
 
+    /** {@code --verbose}: Print stack traces on errors. */
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")
     boolean verbose;
 
+    /** This command's picocli spec, injected by picocli (its output streams and usage). */
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
  * parser's, which point at its settings and its web pages, are never passed on.
  */
 final class StrictJson {
+    /** The deepest nesting of arrays and objects a body may have. */
     static final int MAX_DEPTH = 32;
 
     private StrictJson() {

@@ -58,14 +58,17 @@ final class MetricsRecorder {
                 .register(registry);
     }
 
+    /** Counts a request refused at submission. */
     void rejected() {
         rejected.increment();
     }
 
+    /** Counts requests entering a pipeline run, for the in-flight gauge. */
     void runStarted(int requests) {
         inFlight.addAndGet(requests);
     }
 
+    /** Counts requests leaving a pipeline run. */
     void runEnded(int requests) {
         inFlight.addAndGet(-requests);
     }

@@ -43,6 +43,7 @@ public final class ModelArtifact {
     public static final String FORMAT = "catvton-torchscript";
     /** The {@code format_version} this reader understands. */
     public static final int FORMAT_VERSION = 1;
+    /** The manifest's file name in a model directory. */
     static final String MANIFEST = "catvton.json";
 
     private final Path directory;

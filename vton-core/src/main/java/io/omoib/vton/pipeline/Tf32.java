@@ -16,6 +16,7 @@ import java.nio.file.Path;
 final class Tf32 {
     /** {@code at::Float32MatmulPrecision}: HIGHEST = 0 (no TF32), HIGH = 1, MEDIUM = 2. */
     static final int HIGHEST = 0;
+    /** {@code at::Float32MatmulPrecision::HIGH}: float32 matrix products may use TF32. */
     static final int HIGH = 1;
 
     private static final String GLOBAL_CONTEXT = "_ZN2at13globalContextEv";

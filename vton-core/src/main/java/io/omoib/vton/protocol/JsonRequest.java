@@ -40,7 +40,7 @@ public final class JsonRequest {
         this.fields = fields;
     }
 
-    /** @return the request to submit */
+    /** {@return the request to submit} */
     public TryOnRequest request() {
         return request;
     }
@@ -115,6 +115,8 @@ public final class JsonRequest {
     }
 
     /**
+     * Parses and checks a JSON try-on request.
+     *
      * @param body the request body: strict UTF-8 JSON (no comments, no duplicate keys, at most
      *     32 levels deep)
      * @param sources resolves URL fields (give it no file access for untrusted requests)
@@ -128,11 +130,14 @@ public final class JsonRequest {
     }
 
     /**
+     * Checks a parsed JSON try-on request.
+     *
      * @param body the parsed JSON
      * @param sources resolves URL fields (no files)
      * @param defaults sampling parameters for fields not given
      * @param timeout the request's deadline
      * @throws RequestFieldException naming the field at fault
+     * @return the checked request
      */
     private static JsonRequest parse(JsonElement body, ImageSources sources, TryOnParameters defaults, Duration timeout) {
         if (!body.isJsonObject()) {
@@ -198,7 +203,10 @@ public final class JsonRequest {
         return text;
     }
 
-    /** @return what a string field holds: a JSON string or number as text, or {@code null} when it is anything else or blank */
+    /**
+     * {@return what a string field holds: a JSON string or number as text, or {@code null} when it is
+     * anything else or blank}
+     */
     private static String text(JsonElement value) {
         if (value == null || !value.isJsonPrimitive() || value.getAsJsonPrimitive().isBoolean()) {
             return null;
@@ -207,7 +215,7 @@ public final class JsonRequest {
         return text.isBlank() ? null : text;
     }
 
-    /** @return a number given as a JSON number, or {@code null} when absent */
+    /** {@return a number given as a JSON number, or {@code null} when absent} */
     private static Number number(JsonObject json, Parameter parameter) {
         String field = Fields.parameter(parameter);
         JsonElement value = json.get(field);
@@ -227,7 +235,7 @@ public final class JsonRequest {
         return number;
     }
 
-    /** @return what a JSON value is, for messages */
+    /** {@return what a JSON value is, for messages} */
     private static String kind(JsonElement value) {
         if (value.isJsonObject()) {
             return "an object";
@@ -325,7 +333,7 @@ public final class JsonRequest {
         return new RequestFieldException(field, "the field " + field + " is not valid base64: " + why);
     }
 
-    /** @return a character as a message can show it: quoted when printable ASCII, else its code point */
+    /** {@return a character as a message can show it: quoted when printable ASCII, else its code point} */
     private static String describe(char c) {
         return c >= 0x20 && c < 0x7f ? "'" + c + "'" : String.format(Locale.ROOT, "U+%04X", (int) c);
     }

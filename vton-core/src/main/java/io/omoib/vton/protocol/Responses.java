@@ -76,7 +76,7 @@ public final class Responses {
         return body.toString();
     }
 
-    /** @return milliseconds per phase, rounded */
+    /** {@return milliseconds per phase, rounded} */
     private static JsonObject timings(TryOnResult.Timings t) {
         JsonObject json = new JsonObject();
         json.addProperty("prepare", Math.round(t.prepare() / 1e6));

@@ -24,12 +24,16 @@ import java.nio.charset.StandardCharsets;
  * parser's, which point at its settings and its web pages, are never passed on.
  */
 final class StrictJson {
+    /** The deepest nesting of arrays and objects a body may have. */
     static final int MAX_DEPTH = 32;
 
     private StrictJson() {
     }
 
     /**
+     * Parses a request body as strict JSON: UTF-8, no comments, no duplicate keys, at most {@link #MAX_DEPTH}
+     * levels deep.
+     *
      * @param body the request body
      * @return the document
      * @throws RequestFieldException saying what is wrong, with no field
@@ -66,7 +70,7 @@ final class StrictJson {
         throw new RequestFieldException(null, "invalid JSON: data after the end of the document; send one JSON object");
     }
 
-    /** @return where the reader stopped, as a path such as {@code $.guidance_scale}, shortened for messages */
+    /** {@return where the reader stopped, as a path such as {@code $.guidance_scale}, shortened for messages} */
     private static String where(JsonReader reader) {
         return shorten(reader.getPath());
     }

@@ -54,7 +54,16 @@ public record Failure(Kind kind, String message, Input input, Parameter paramete
         INTERNAL
     }
 
-    /** Checks that the kind and the cause are given. */
+    /**
+     * Checks that the kind and the cause are given.
+     *
+     * @param kind whose fault it was and whether a retry can help
+     * @param message what went wrong and what to do
+     * @param input the image at fault, or {@code null}
+     * @param parameter the sampling parameter at fault, or {@code null}
+     * @param field the request field at fault, or {@code null}
+     * @param cause the exception classified
+     */
     public Failure {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(cause, "cause");
@@ -98,7 +107,7 @@ public record Failure(Kind kind, String message, Input input, Parameter paramete
         return new Failure(Kind.INTERNAL, message, null, null, null, cause);
     }
 
-    /** @return whether the same request can succeed if it is tried again (every kind but {@link Kind#CLIENT}) */
+    /** {@return whether the same request can succeed if it is tried again (every kind but {@link Kind#CLIENT})} */
     public boolean retryable() {
         return kind != Kind.CLIENT;
     }

@@ -25,6 +25,7 @@ final class FetchLanes implements AutoCloseable {
     /** Each origin's reads: how many run, and the ones waiting; guarded by this. */
     private final Map<String, Lane> lanes = new HashMap<>();
 
+    /** Creates lanes over a pool of {@code threads} threads, at most {@code perOrigin} reads of one origin at once. */
     FetchLanes(int threads, int perOrigin, ThreadFactory factory) {
         this.threads = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
         this.threads.allowCoreThreadTimeOut(true);

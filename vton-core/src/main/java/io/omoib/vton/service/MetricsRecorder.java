@@ -32,6 +32,8 @@ final class MetricsRecorder {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
+     * Registers the service's meters in a registry.
+     *
      * @param registry where the meters go
      * @param queued requests accepted and not yet running, now
      */
@@ -56,14 +58,17 @@ final class MetricsRecorder {
                 .register(registry);
     }
 
+    /** Counts a request refused at submission. */
     void rejected() {
         rejected.increment();
     }
 
+    /** Counts requests entering a pipeline run, for the in-flight gauge. */
     void runStarted(int requests) {
         inFlight.addAndGet(requests);
     }
 
+    /** Counts requests leaving a pipeline run. */
     void runEnded(int requests) {
         inFlight.addAndGet(-requests);
     }

@@ -121,7 +121,7 @@ public final class TryOnService implements AutoCloseable {
         }
     }
 
-    /** @return a builder; at least one pipeline is required */
+    /** {@return a new builder; at least one pipeline is required} */
     public static Builder builder() {
         return new Builder();
     }
@@ -175,17 +175,17 @@ public final class TryOnService implements AutoCloseable {
         return job.result;
     }
 
-    /** @return whether every worker thread is alive and the service accepts requests */
+    /** {@return whether every worker thread is alive and the service accepts requests} */
     public boolean isHealthy() {
         return !closing && workers.stream().allMatch(w -> w.thread.isAlive());
     }
 
-    /** @return reads of an origin waiting for room now (tests) */
+    /** {@return reads of an origin waiting for room now (tests)} */
     int readsWaiting(String origin) {
         return fetches.waiting(origin);
     }
 
-    /** @return the most requests waiting (preparing or prepared) before {@link QueueFullException} */
+    /** {@return the most requests waiting (preparing or prepared) before {@link QueueFullException}} */
     public int queueCapacity() {
         return capacity;
     }
@@ -322,7 +322,7 @@ public final class TryOnService implements AutoCloseable {
         }
     }
 
-    /** @return what a failed read means for the request: a bad input names its role */
+    /** {@return what a failed read means for the request: a bad input names its role} */
     private static Throwable readFailure(Input input, Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof ImageSourceException || cause instanceof InvalidImageException) {
@@ -472,7 +472,7 @@ public final class TryOnService implements AutoCloseable {
             result.job = this;
         }
 
-        /** @return whether the request has ended (its future may still be completing) */
+        /** {@return whether the request has ended (its future may still be completing)} */
         boolean isDone() {
             return ended.get();
         }
@@ -487,7 +487,11 @@ public final class TryOnService implements AutoCloseable {
             }
         }
 
-        /** @return false when the request ended before its preparation began; else the current thread prepares it */
+        /**
+         * Claims the request's preparation for the current thread.
+         *
+         * @return false when the request ended before its preparation began; else the current thread prepares it
+         */
         synchronized boolean startPreparing() {
             if (isDone()) {
                 return false;
@@ -689,19 +693,30 @@ public final class TryOnService implements AutoCloseable {
          * (one per device, for example).
          *
          * @param value a pipeline the service uses but does not close
+         * @return this builder
          */
         public Builder pipeline(CatVTONPipeline value) {
             pipelines.add(Objects.requireNonNull(value, "pipeline"));
             return this;
         }
 
-        /** @param value parameters for requests that carry none; default the first pipeline's defaults */
+        /**
+         * Sets the parameters for requests that carry none.
+         *
+         * @param value parameters for requests that carry none; default the first pipeline's defaults
+         * @return this builder
+         */
         public Builder defaults(TryOnParameters value) {
             defaults = Objects.requireNonNull(value, "defaults");
             return this;
         }
 
-        /** @param value the most requests accepted and not yet running, 1 to 100,000; default 64 */
+        /**
+         * Sets the queue capacity.
+         *
+         * @param value the most requests accepted and not yet running, 1 to 100,000; default 64
+         * @return this builder
+         */
         public Builder queueCapacity(int value) {
             if (value < 1 || value > 100_000) {
                 throw new IllegalArgumentException("queueCapacity must be 1 to 100000, got " + value);
@@ -710,7 +725,12 @@ public final class TryOnService implements AutoCloseable {
             return this;
         }
 
-        /** @param value the most requests in one pipeline run, 1 to 64; default 1 (no batching) */
+        /**
+         * Sets the largest batch.
+         *
+         * @param value the most requests in one pipeline run, 1 to 64; default 1 (no batching)
+         * @return this builder
+         */
         public Builder maxBatch(int value) {
             if (value < 1 || value > 64) {
                 throw new IllegalArgumentException("maxBatch must be 1 to 64, got " + value);
@@ -720,8 +740,11 @@ public final class TryOnService implements AutoCloseable {
         }
 
         /**
+         * Sets how long a batch may wait to fill.
+         *
          * @param value how long a worker waits for more requests to fill a batch while some are still
          *     being prepared; default 20 ms
+         * @return this builder
          */
         public Builder maxWait(Duration value) {
             if (value == null || value.isNegative()) {
@@ -731,14 +754,22 @@ public final class TryOnService implements AutoCloseable {
             return this;
         }
 
-        /** @param value the deadline for requests that set none, from submission; default none */
+        /**
+         * Sets the default deadline.
+         *
+         * @param value the deadline for requests that set none, from submission; default none
+         * @return this builder
+         */
         public Builder timeout(Duration value) {
             timeout = value == null ? null : Limits.positive(value, "timeout");
             return this;
         }
 
         /**
+         * Sets the number of fetch threads.
+         *
          * @param value threads that read remote images (URLs, object stores), 1 to 1,024; default 16
+         * @return this builder
          */
         public Builder fetchThreads(int value) {
             if (value < 1 || value > 1024) {
@@ -749,8 +780,11 @@ public final class TryOnService implements AutoCloseable {
         }
 
         /**
+         * Sets the most concurrent reads of one origin.
+         *
          * @param value the most reads of one origin ({@code https://host:port}, {@code s3://bucket}) at
          *     once, 1 to 1,024; the others wait without a thread; default 4
+         * @return this builder
          */
         public Builder fetchesPerOrigin(int value) {
             if (value < 1 || value > 1024) {
@@ -760,7 +794,12 @@ public final class TryOnService implements AutoCloseable {
             return this;
         }
 
-        /** @param value threads that decode, prepare and store, 1 to 256; default 4 */
+        /**
+         * Sets the number of I/O threads.
+         *
+         * @param value threads that decode, prepare and store, 1 to 256; default 4
+         * @return this builder
+         */
         public Builder ioThreads(int value) {
             if (value < 1 || value > 256) {
                 throw new IllegalArgumentException("ioThreads must be 1 to 256, got " + value);
@@ -769,19 +808,34 @@ public final class TryOnService implements AutoCloseable {
             return this;
         }
 
-        /** @param value decodes inputs within its limits; default {@link ImageCodec#defaults()} */
+        /**
+         * Sets the image codec.
+         *
+         * @param value decodes inputs within its limits; default {@link ImageCodec#defaults()}
+         * @return this builder
+         */
         public Builder codec(ImageCodec value) {
             codec = Objects.requireNonNull(value, "codec");
             return this;
         }
 
-        /** @param value where results are stored; default none (results only in memory) */
+        /**
+         * Sets the result sink.
+         *
+         * @param value where results are stored; default none (results only in memory)
+         * @return this builder
+         */
         public Builder sink(ResultSink value) {
             sink = value;
             return this;
         }
 
-        /** @param value told after the sink stored a result; default none */
+        /**
+         * Sets the completion notifier.
+         *
+         * @param value told after the sink stored a result; default none
+         * @return this builder
+         */
         public Builder notifier(CompletionNotifier value) {
             notifier = value;
             return this;
@@ -805,6 +859,7 @@ public final class TryOnService implements AutoCloseable {
          *
          * @param value the application's registry; give each live service its own, as gauges of the same
          *     name are registered once per registry
+         * @return this builder
          */
         public Builder meterRegistry(MeterRegistry value) {
             meterRegistry = Objects.requireNonNull(value, "meterRegistry");
@@ -812,6 +867,8 @@ public final class TryOnService implements AutoCloseable {
         }
 
         /**
+         * Starts the service: its worker, fetch and I/O threads.
+         *
          * @return the running service
          * @throws IllegalStateException if no pipeline was added
          */

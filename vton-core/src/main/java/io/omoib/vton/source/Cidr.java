@@ -45,6 +45,7 @@ final class Cidr {
         return new Cidr(bytes, length);
     }
 
+    /** {@return whether a host is an IPv4 or IPv6 address literal rather than a name} */
     static boolean isAddressLiteral(String text) {
         return literal(text) != null;
     }

@@ -47,6 +47,7 @@ public final class ImageSourceException extends IOException {
         this.source = source;
     }
 
+    /** Creates a failure of a URI, named without its user info, query or fragment. */
     ImageSourceException(Kind kind, URI uri, String reason) {
         this(kind, redact(uri), reason, null);
     }

@@ -10,6 +10,8 @@ final class BadInputException extends IllegalArgumentException {
     private final String field;
 
     /**
+     * Creates an exception naming the input at fault.
+     *
      * @param field the request field or command line option at fault, or {@code null}
      * @param message what is wrong and what to do
      */
@@ -18,6 +20,7 @@ final class BadInputException extends IllegalArgumentException {
         this.field = field;
     }
 
+    /** {@return the request field or command line option at fault, or {@code null}} */
     String field() {
         return field;
     }

@@ -11,7 +11,11 @@ final class BodyBudget {
     private final long max;
     private final AtomicLong reserved = new AtomicLong();
 
-    /** @param max bytes that may be reserved at once */
+    /**
+     * Creates a budget of {@code max} bytes.
+     *
+     * @param max bytes that may be reserved at once
+     */
     BodyBudget(long max) {
         this.max = max;
     }
@@ -30,12 +34,16 @@ final class BodyBudget {
         return true;
     }
 
-    /** @param bytes bytes reserved earlier and no longer held */
+    /**
+     * Gives back bytes reserved earlier.
+     *
+     * @param bytes bytes reserved earlier and no longer held
+     */
     void release(long bytes) {
         reserved.addAndGet(-bytes);
     }
 
-    /** @return the bytes reserved now */
+    /** {@return the bytes reserved now} */
     long reserved() {
         return reserved.get();
     }

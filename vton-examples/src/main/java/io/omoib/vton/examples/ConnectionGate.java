@@ -22,6 +22,8 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
     private final ChannelGroup admitted;
 
     /**
+     * Creates a gate that admits at most {@code max} connections at once.
+     *
      * @param max connections open at once
      * @param open the count of open connections (refused ones included until they are closed)
      * @param refused counts the connections closed for being over {@code max}

@@ -19,7 +19,7 @@ final class Environment {
     private Environment() {
     }
 
-    /** @return the value of a system property, else of an environment variable, else {@code null} */
+    /** {@return the value of a system property, else of an environment variable, else {@code null}} */
     static String setting(Map<String, String> env, String variable, String property) {
         String value = System.getProperty(property);
         if (value == null || value.isBlank()) {
@@ -29,8 +29,8 @@ final class Environment {
     }
 
     /**
-     * @return the bundled toy model: under {@code vton.home} (set by {@code ./vton}), else in the
-     *     nearest parent of the working directory that has it; {@code null} when there is none
+     * {@return the bundled toy model: under {@code vton.home} (set by {@code ./vton}), else in the
+     * nearest parent of the working directory that has it; {@code null} when there is none}
      */
     static Path bundledModel() {
         String home = System.getProperty("vton.home");
@@ -46,6 +46,8 @@ final class Environment {
     }
 
     /**
+     * Builds the image sources a command or the server reads inputs with.
+     *
      * @param env the environment ({@code VTON_URL_ALLOW} widens the URL policy)
      * @param aws opens {@code s3://} sources with its client
      * @param files whether plain paths may be read (the CLI: yes; the server: never)
@@ -64,6 +66,8 @@ final class Environment {
     }
 
     /**
+     * Parses a device option.
+     *
      * @param text {@code cpu}, {@code gpu} or {@code gpu:i}
      * @return the DJL device
      * @throws BadInputException for anything else

@@ -56,6 +56,8 @@ final class Exchange {
     private long discarded;
 
     /**
+     * Creates the exchange of one request on a connection.
+     *
      * @param channel the connection
      * @param request the request's head
      * @param stopping whether the server is shutting down: answers then close their connection
@@ -68,32 +70,32 @@ final class Exchange {
         this.stopping = stopping;
     }
 
-    /** @return the exchange current on a channel, or {@code null} between requests */
+    /** {@return the exchange current on a channel, or {@code null} between requests} */
     static Exchange current(Channel channel) {
         return channel.attr(CURRENT).get();
     }
 
-    /** @return the request's head */
+    /** {@return the request's head} */
     HttpRequest request() {
         return request;
     }
 
-    /** @return the id the answer and the log carry ({@code X-Request-Id}) */
+    /** {@return the id the answer and the log carry ({@code X-Request-Id})} */
     String id() {
         return id;
     }
 
-    /** @return the request target up to its query, as sent */
+    /** {@return the request target up to its query, as sent} */
     String path() {
         return path;
     }
 
-    /** @return whether the request's last byte has arrived */
+    /** {@return whether the request's last byte has arrived} */
     boolean ended() {
         return ended;
     }
 
-    /** @return whether an answer has been chosen (it may not be written yet) */
+    /** {@return whether an answer has been chosen (it may not be written yet)} */
     boolean decided() {
         return decided;
     }
@@ -103,7 +105,7 @@ final class Exchange {
         decided = true;
     }
 
-    /** @return whether the connection closes once this exchange is over (a refused body is being drained) */
+    /** {@return whether the connection closes once this exchange is over (a refused body is being drained)} */
     boolean closesAfter() {
         return closeAfter;
     }

@@ -58,7 +58,9 @@ import org.slf4j.LoggerFactory;
  */
 final class InferenceServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
+    /** SageMaker's header of custom attributes, echoed back on the answer. */
     static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
+    /** The header that carries the id of the request an answer is for. */
     static final String REQUEST_ID = "X-Request-Id";
     /** Bodies being received at once, all connections together, in multiples of the body limit. */
     private static final int BUFFERED_BODIES = 16;
@@ -135,11 +137,12 @@ final class InferenceServer implements AutoCloseable {
         };
     }
 
+    /** {@return a new builder; sources are required} */
     static Builder builder() {
         return new Builder();
     }
 
-    /** @return the port the server listens on */
+    /** {@return the port the server listens on} */
     int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
@@ -207,7 +210,7 @@ final class InferenceServer implements AutoCloseable {
         return Reply.json(healthy ? 200 : 503, body);
     }
 
-    /** @return the registry in Prometheus text: the server's meters and those of the service and worker given it */
+    /** {@return the registry in Prometheus text: the server's meters and those of the service and worker given it} */
     private Reply metrics() {
         return new Reply(200, "text/plain; version=0.0.4; charset=utf-8", meters.scrape().getBytes(StandardCharsets.UTF_8),
                 null);
@@ -232,8 +235,8 @@ final class InferenceServer implements AutoCloseable {
     }
 
     /**
-     * @return the body length a request declares: 0 when it declares none, -1 when its {@code Content-Length}
-     *     is not one plain decimal number that fits a {@code long}
+     * {@return the body length a request declares: 0 when it declares none, -1 when its {@code Content-Length}
+     * is not one plain decimal number that fits a {@code long}}
      */
     static long declaredLength(HttpRequest r) {
         String value = r.headers().get(HttpHeaderNames.CONTENT_LENGTH);
@@ -251,7 +254,7 @@ final class InferenceServer implements AutoCloseable {
         }
     }
 
-    /** @return the request target up to its query, as sent (never percent-decoded) */
+    /** {@return the request target up to its query, as sent (never percent-decoded)} */
     static String rawPath(String uri) {
         int end = uri.length();
         for (int i = 0; i < uri.length(); i++) {
@@ -328,11 +331,24 @@ final class InferenceServer implements AutoCloseable {
         private int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         private PrometheusMeterRegistry meters;
 
+        /**
+         * Sets the address to listen on.
+         *
+         * @param value a host name or address (default {@code 0.0.0.0})
+         * @return this builder
+         */
         Builder host(String value) {
             host = value;
             return this;
         }
 
+        /**
+         * Sets the port to listen on.
+         *
+         * @param value 0 to 65,535; 0 picks a free one (default 8080)
+         * @return this builder
+         * @throws BadInputException naming {@code --port} when out of range
+         */
         Builder port(int value) {
             if (value < 0 || value > 65535) {
                 throw new BadInputException("--port", "the port must be 0 to 65535, got " + value);
@@ -341,25 +357,45 @@ final class InferenceServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Sets how the requests' image URLs are read.
+         *
+         * @param value resolves URL fields; give it no file access, as requests are untrusted
+         * @return this builder
+         */
         Builder sources(ImageSources value) {
             sources = value;
             return this;
         }
 
+        /**
+         * Sets the sampling parameters for fields a request does not give.
+         *
+         * @param value the defaults
+         * @return this builder
+         */
         Builder defaults(TryOnParameters value) {
             defaults = value;
             return this;
         }
 
-        /** @param value the deadline of one try-on; 504 after it (default 55 s) */
+        /**
+         * Sets the deadline of one try-on.
+         *
+         * @param value the deadline of one try-on; 504 after it (default 55 s)
+         * @return this builder
+         */
         Builder timeout(Duration value) {
             timeout = value;
             return this;
         }
 
         /**
+         * Sets how long a connection may take to send one request.
+         *
          * @param value how long a connection may take to send one complete request, counted from when it
          *              connects or its previous answer was sent; slower ones are closed (default 30 s)
+         * @return this builder
          */
         Builder readTimeout(Duration value) {
             if (value.isNegative() || value.isZero()) {
@@ -369,7 +405,12 @@ final class InferenceServer implements AutoCloseable {
             return this;
         }
 
-        /** @param value connections open at once; more are closed as soon as they are accepted (default 1024) */
+        /**
+         * Sets the most connections open at once.
+         *
+         * @param value connections open at once; more are closed as soon as they are accepted (default 1024)
+         * @return this builder
+         */
         Builder maxConnections(int value) {
             if (value < 1) {
                 throw new BadInputException("--max-connections", "--max-connections must be at least 1, got " + value);
@@ -378,7 +419,12 @@ final class InferenceServer implements AutoCloseable {
             return this;
         }
 
-        /** @param value the largest invocation body, in bytes; 413 past it, checked while reading (default 6 MiB) */
+        /**
+         * Sets the largest invocation body.
+         *
+         * @param value the largest invocation body, in bytes; 413 past it, checked while reading (default 6 MiB)
+         * @return this builder
+         */
         Builder maxBodyBytes(long value) {
             if (value < 1 || value > Integer.MAX_VALUE - 8) {
                 throw new BadInputException("--max-body", "the body limit must be 1 byte to 2 GiB, got " + value);
@@ -387,27 +433,45 @@ final class InferenceServer implements AutoCloseable {
             return this;
         }
 
-        /** @param value handler threads that parse, submit and encode answers (default 8) */
+        /**
+         * Sets the number of handler threads.
+         *
+         * @param value handler threads that parse, submit and encode answers (default 8)
+         * @return this builder
+         */
         Builder threads(int value) {
             threads = value;
             return this;
         }
 
-        /** @param value whether the service has an S3 sink, so responses carry its location */
+        /**
+         * Sets whether responses carry the stored result's location.
+         *
+         * @param value whether the service has an S3 sink, so responses carry its location
+         * @return this builder
+         */
         Builder storesResults(boolean value) {
             storesResults = value;
             return this;
         }
 
-        /** @param value whether {@code POST /invocations} is served; a queue worker answers it with 404 */
+        /**
+         * Sets whether {@code POST /invocations} is served.
+         *
+         * @param value whether {@code POST /invocations} is served; a queue worker answers it with 404
+         * @return this builder
+         */
         Builder invocations(boolean value) {
             invocations = value;
             return this;
         }
 
         /**
+         * Sets the concurrency that {@code /execution-parameters} advertises.
+         *
          * @param value what {@code /execution-parameters} gives as {@code MaxConcurrentTransforms}:
          *     requests batch transform sends at once (default 2: one running, the next one prepared)
+         * @return this builder
          */
         Builder concurrentTransforms(int value) {
             concurrentTransforms = value;
@@ -415,14 +479,23 @@ final class InferenceServer implements AutoCloseable {
         }
 
         /**
+         * Sets the registry that {@code /metrics} writes.
+         *
          * @param value the registry {@code /metrics} writes, the service's and worker's too; the server adds its
          *     own meters to it (default: a registry of its own)
+         * @return this builder
          */
         Builder meterRegistry(PrometheusMeterRegistry value) {
             meters = Objects.requireNonNull(value, "meterRegistry");
             return this;
         }
 
+        /**
+         * Binds the port and starts serving.
+         *
+         * @return the running server
+         * @throws IOException if the server cannot listen on the host and port
+         */
         InferenceServer start() throws IOException {
             Objects.requireNonNull(sources, "sources");
             return new InferenceServer(this);

@@ -15,28 +15,33 @@ final class InputOptions {
     /** The bundled sample pictures: a drawn figure, a mask per cloth type, a shirt and trousers. */
     private static final String SAMPLES = "samples/";
 
+    /** {@code --person}: Person photo: a path, an http(s) URL or an s3:// URI. */
     @Option(names = "--person", paramLabel = "SRC", description = "Person photo: a path, an http(s) URL or an s3:// URI.")
     String person;
 
+    /** {@code --mask}: Mask, white where the garments go. */
     @Option(names = "--mask", paramLabel = "SRC", description = "Mask, white where the garments go.")
     String mask;
 
+    /** {@code --upper}: Upper garment (for upper and overall). */
     @Option(names = "--upper", paramLabel = "SRC", description = "Upper garment (for upper and overall).")
     String upper;
 
+    /** {@code --lower}: Lower garment (for lower and overall). */
     @Option(names = "--lower", paramLabel = "SRC", description = "Lower garment (for lower and overall).")
     String lower;
 
+    /** {@code --cloth-type}: What the try-on replaces. */
     @Option(names = "--cloth-type", paramLabel = "overall|upper|lower", defaultValue = "overall",
             description = "What the try-on replaces (default: ${DEFAULT-VALUE}).")
     String clothType;
 
-    /** @return the option that gives an input: {@code --person}, {@code --mask}, {@code --upper}, {@code --lower} */
+    /** {@return the option that gives an input: {@code --person}, {@code --mask}, {@code --upper}, {@code --lower}} */
     static String option(Input input) {
         return "--" + input.id();
     }
 
-    /** @return the cloth type, or a {@link BadInputException} naming the option */
+    /** {@return the cloth type, or a {@link BadInputException} naming the option} */
     ClothType clothType() {
         try {
             return ClothType.parse(clothType);
@@ -45,12 +50,14 @@ final class InputOptions {
         }
     }
 
-    /** @return whether no image was given, so the bundled samples are used */
+    /** {@return whether no image was given, so the bundled samples are used} */
     boolean samples() {
         return person == null && mask == null && upper == null && lower == null;
     }
 
     /**
+     * Reads the input options into a request builder.
+     *
      * @param sources resolves SRC texts
      * @return a request for the images the cloth type needs (the bundled samples when none is given)
      * @throws BadInputException if a needed image is missing
@@ -84,9 +91,9 @@ final class InputOptions {
     }
 
     /**
-     * @return the bundled sample for an input; the mask covers only what the cloth type replaces
-     *     ({@code mask.png} for overall, {@code mask-upper.png}, {@code mask-lower.png}), so that the
-     *     rest of the figure's clothes stay as they are
+     * {@return the bundled sample for an input; the mask covers only what the cloth type replaces
+     * ({@code mask.png} for overall, {@code mask-upper.png}, {@code mask-lower.png}), so that the
+     * rest of the figure's clothes stay as they are}
      */
     static ImageSource sample(Input input, ClothType type) {
         String name = input != Input.MASK ? input.id() + ".jpg"

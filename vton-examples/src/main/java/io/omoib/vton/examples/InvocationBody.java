@@ -39,6 +39,8 @@ final class InvocationBody extends ChannelInboundHandlerAdapter {
     private long reserved;
 
     /**
+     * Creates the body reader of one connection.
+     *
      * @param maxBytes the largest body
      * @param budget what all connections' bodies share
      * @param badRequests counts requests refused as malformed or too large

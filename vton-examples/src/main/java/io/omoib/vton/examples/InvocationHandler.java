@@ -55,6 +55,8 @@ final class InvocationHandler extends ChannelInboundHandlerAdapter implements Au
     private volatile boolean draining;
 
     /**
+     * Creates the handler of {@code POST /invocations}, with its own threads.
+     *
      * @param threads handler threads
      * @param sources resolves the requests' image URLs
      * @param defaults sampling parameters for fields a request does not give

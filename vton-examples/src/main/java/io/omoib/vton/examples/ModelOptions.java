@@ -11,24 +11,32 @@ import picocli.CommandLine.Option;
 
 /** The options that choose, load and run a model, shared by {@code tryon}, {@code serve} and {@code worker}. */
 final class ModelOptions {
+    /** {@code --model}: Model directory exported by tools/export. */
     @Option(names = "--model", paramLabel = "DIR",
             description = "Model directory exported by tools/export (default: the bundled toy model).")
     Path model;
 
+    /** {@code --device}: Device to run on. */
     @Option(names = "--device", paramLabel = "cpu|gpu[:i]", defaultValue = "${env:VTON_DEVICE:-cpu}",
             description = "Device to run on (default: VTON_DEVICE, else cpu; now ${DEFAULT-VALUE}).")
     String device;
 
+    /**
+     * {@code --dtype}: Weight type of the model variant; auto picks float16 on a GPU, bfloat16 on a CPU with AMX,
+     * float32 elsewhere.
+     */
     @Option(names = "--dtype", paramLabel = "auto|float32|float16|bfloat16", defaultValue = "${env:VTON_DTYPE:-auto}",
             description = "Weight type of the model variant; auto picks float16 on a GPU, bfloat16 on a CPU with AMX, "
                     + "float32 elsewhere (default: VTON_DTYPE, else auto; now ${DEFAULT-VALUE}).")
     String dtype;
 
+    /** {@code --threads}: Intra-op threads per run, 1-1024. */
     @Option(names = "--threads", paramLabel = "N", defaultValue = "${env:VTON_THREADS}",
             description = "Intra-op threads per run, 1-1024 (default: VTON_THREADS, else the processors available, "
                     + "at most libtorch's count of physical cores).")
     Integer threads;
 
+    /** {@code --tf32}: Let float32 matrix products use TF32 on NVIDIA GPUs. */
     @Option(names = "--tf32", description = "Let float32 matrix products use TF32 on NVIDIA GPUs.")
     boolean tf32;
 
@@ -36,6 +44,8 @@ final class ModelOptions {
     private String dtypeNote;
 
     /**
+     * Reads the model options into a pipeline builder.
+     *
      * @param fallback the model when {@code --model} is not given, or {@code null}
      * @return a builder for the chosen model, device, variant and threads
      * @throws BadInputException if there is no model or an option is invalid
@@ -90,7 +100,7 @@ final class ModelOptions {
         };
     }
 
-    /** @return what {@code --dtype auto} picked and why, as one line, or empty when the dtype was given */
+    /** {@return what {@code --dtype auto} picked and why, as one line, or empty when the dtype was given} */
     Optional<String> dtypeNote() {
         return Optional.ofNullable(dtypeNote);
     }

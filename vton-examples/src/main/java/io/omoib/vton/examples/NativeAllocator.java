@@ -17,8 +17,8 @@ final class NativeAllocator {
     }
 
     /**
-     * @return {@code jemalloc (/usr/lib/x86_64-linux-gnu/libjemalloc.so.2)}, or {@code glibc malloc (...)}
-     *     with what to install, or {@code unknown} where there is no {@code /proc/self/maps}
+     * {@return {@code jemalloc (/usr/lib/x86_64-linux-gnu/libjemalloc.so.2)}, or {@code glibc malloc (...)}
+     * with what to install, or {@code unknown} where there is no {@code /proc/self/maps}}
      */
     static String describe() {
         List<String> maps;

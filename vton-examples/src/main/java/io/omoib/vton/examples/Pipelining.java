@@ -17,7 +17,11 @@ final class Pipelining extends ChannelInboundHandlerAdapter {
     private final BooleanSupplier stopping;
     private ChannelHandlerContext ctx;
 
-    /** @param stopping whether the server is shutting down, for the exchanges */
+    /**
+     * Creates the pipelining handler of one connection.
+     *
+     * @param stopping whether the server is shutting down, for the exchanges
+     */
     Pipelining(BooleanSupplier stopping) {
         this.stopping = stopping;
     }

@@ -21,18 +21,26 @@ import picocli.CommandLine.Spec;
         description = {"Writes person.png, mask.png and garment.png exactly as the pipeline receives them.",
                 "With no images given, prepares the bundled samples."})
 final class PreprocessCommand implements Callable<Integer> {
+    /** This command's picocli spec, injected by picocli (its output streams and usage). */
     @Spec
     CommandSpec spec;
 
+    /**
+     * The input image options ({@code --person}, {@code --mask}, {@code --upper}, {@code --lower},
+     * {@code --cloth-type}).
+     */
     @Mixin
     InputOptions inputs;
 
+    /** {@code --width}: Width, a multiple of 64. */
     @Option(names = "--width", paramLabel = "W", defaultValue = "768", description = "Width, a multiple of 64 (default: ${DEFAULT-VALUE}).")
     int width;
 
+    /** {@code --height}: Height, a multiple of 64. */
     @Option(names = "--height", paramLabel = "H", defaultValue = "1024", description = "Height, a multiple of 64 (default: ${DEFAULT-VALUE}).")
     int height;
 
+    /** {@code --out}: Folder for the three PNGs. */
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "vton_output/prepared",
             description = "Folder for the three PNGs (default: ${DEFAULT-VALUE}).")
     Path out;

@@ -17,6 +17,11 @@ final class ProgressBar implements ProgressListener {
     /** When the first step ended: the rate counts the steps after it, not the encoding before. */
     private long firstStep;
 
+    /**
+     * Creates a progress bar that draws on a terminal.
+     *
+     * @param out where the bar is drawn, redrawn in place with carriage returns
+     */
     ProgressBar(PrintWriter out) {
         this.out = out;
     }

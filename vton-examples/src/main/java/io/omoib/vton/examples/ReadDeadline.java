@@ -23,6 +23,8 @@ final class ReadDeadline extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> deadline;
 
     /**
+     * Creates a deadline for each request on a connection to arrive.
+     *
      * @param timeoutNanos how long one request may take to arrive
      * @param closed counts the connections closed for being too slow
      */

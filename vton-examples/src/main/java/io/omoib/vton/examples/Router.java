@@ -19,7 +19,9 @@ import java.util.function.Supplier;
  */
 @ChannelHandler.Sharable
 final class Router extends ChannelInboundHandlerAdapter {
+    /** The path of the try-on endpoint. */
     static final String INVOCATIONS = "/invocations";
+    /** The answer to a {@code Content-Length} that is not one plain decimal number. */
     static final String BAD_CONTENT_LENGTH = "malformed HTTP request: Content-Length must be one decimal number of "
             + "bytes, such as 1024 (not a list, a sign, or more than 19 digits)";
 
@@ -27,6 +29,8 @@ final class Router extends ChannelInboundHandlerAdapter {
     private final boolean invocations;
 
     /**
+     * Creates a router over the given endpoints.
+     *
      * @param gets the {@code GET} (and {@code HEAD}) endpoints by path, each giving its answer
      * @param invocations whether {@code POST /invocations} is served; a queue worker answers it with 404
      */

@@ -32,47 +32,64 @@ final class ServeCommand implements Callable<Integer> {
     static final Path SAGEMAKER_MODEL = Path.of("/opt/ml/model");
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
+    /** This command's picocli spec, injected by picocli (its output streams and usage). */
     @Spec
     CommandSpec spec;
 
+    /** The model options ({@code --model}, {@code --device}, {@code --dtype}, {@code --threads}, {@code --tf32}). */
     @Mixin
     ModelOptions model;
 
+    /** {@code --port}: the port to listen on; else {@code SAGEMAKER_BIND_TO_PORT}, else 8080; 0 picks a free one. */
     @Option(names = "--port", paramLabel = "P",
             description = "Port (default: SAGEMAKER_BIND_TO_PORT, else 8080; 0 picks a free one).")
     Integer port;
 
+    /** {@code --host}: Address to listen on. */
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
             description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
+    /** {@code --queue}: Requests waiting before 503. */
     @Option(names = "--queue", paramLabel = "N", defaultValue = "${env:VTON_QUEUE:-64}",
             description = "Requests waiting before 503 (default: VTON_QUEUE, else 64; now ${DEFAULT-VALUE}).")
     int queue;
 
+    /** {@code --max-batch}: Requests sharing one pipeline run; raise it on a GPU. */
     @Option(names = "--max-batch", paramLabel = "B", defaultValue = "${env:VTON_MAX_BATCH:-1}",
             description = "Requests sharing one pipeline run; raise it on a GPU (default: VTON_MAX_BATCH, else 1; now ${DEFAULT-VALUE}).")
     int maxBatch;
 
+    /** {@code --timeout}: Per-request deadline in seconds; 504 after it. */
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "${env:VTON_TIMEOUT:-55}",
             description = "Per-request deadline in seconds; 504 after it (default: VTON_TIMEOUT, else 55; now ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    /** {@code --read-timeout}: Seconds a connection has to send one complete request; slower clients are closed. */
     @Option(names = "--read-timeout", paramLabel = "SECONDS", defaultValue = "${env:VTON_READ_TIMEOUT:-30}",
             description = "Seconds a connection has to send one complete request; slower clients are closed "
                     + "(default: VTON_READ_TIMEOUT, else 30; now ${DEFAULT-VALUE}).")
     int readTimeoutSeconds;
 
+    /** {@code --max-connections}: Connections open at once; more are closed as soon as they arrive. */
     @Option(names = "--max-connections", paramLabel = "N", defaultValue = "${env:VTON_MAX_CONNECTIONS:-1024}",
             description = "Connections open at once; more are closed as soon as they arrive "
                     + "(default: VTON_MAX_CONNECTIONS, else 1024; now ${DEFAULT-VALUE}).")
     int maxConnections;
 
+    /**
+     * {@code --max-body}: Largest /invocations body in MiB, refused with 413 past it; raise it for asynchronous
+     * inference.
+     */
     @Option(names = "--max-body", paramLabel = "MiB", defaultValue = "${env:VTON_MAX_BODY_MB:-6}",
             description = "Largest /invocations body in MiB, refused with 413 past it; raise it for asynchronous "
                     + "inference (default: VTON_MAX_BODY_MB, else 6; now ${DEFAULT-VALUE}).")
     int maxBodyMib;
 
+    /**
+     * {@code --warm-up}: Run one short try-on at each of the model's sizes before /ping answers 200, so the first
+     * request is not slow.
+     */
     @Option(names = "--warm-up", negatable = true, defaultValue = "${env:VTON_WARM_UP:-true}", fallbackValue = "true",
             description = "Run one short try-on at each of the model's sizes before /ping answers 200, so the first request is not slow "
                     + "(default: VTON_WARM_UP, else on; --no-warm-up turns it off).")
@@ -165,13 +182,13 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** @return the port the server listens on, once {@code call} has started it; -1 before */
+    /** {@return the port the server listens on, once {@code call} has started it; -1 before} */
     int listeningPort() {
         InferenceServer s = server;
         return s == null ? -1 : s.port();
     }
 
-    /** @return {@code --model}, else the model SageMaker unpacked, else the bundled toy model (with a warning) */
+    /** {@return {@code --model}, else the model SageMaker unpacked, else the bundled toy model (with a warning)} */
     static Path modelDirectory(ModelOptions model) {
         if (model.model != null) {
             return model.model;

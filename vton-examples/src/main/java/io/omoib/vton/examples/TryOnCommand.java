@@ -44,43 +44,61 @@ import picocli.CommandLine.Spec;
         description = {"Runs one try-on and writes the result.",
                 "With no images given, runs the bundled samples (a drawn figure, a shirt and trousers)."})
 final class TryOnCommand implements Callable<Integer> {
+    /** This command's picocli spec, injected by picocli (its output streams and usage). */
     @Spec
     CommandSpec spec;
 
+    /**
+     * The input image options ({@code --person}, {@code --mask}, {@code --upper}, {@code --lower},
+     * {@code --cloth-type}).
+     */
     @Mixin
     InputOptions inputs;
 
+    /** The model options ({@code --model}, {@code --device}, {@code --dtype}, {@code --threads}, {@code --tf32}). */
     @Mixin
     ModelOptions model;
 
+    /** {@code --steps}: DDIM steps. */
     @Option(names = "--steps", paramLabel = "N", defaultValue = "15", description = "DDIM steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    /** {@code --guidance}: Classifier-free guidance scale; 1 or less turns it off. */
     @Option(names = "--guidance", paramLabel = "G", defaultValue = "2.5",
             description = "Classifier-free guidance scale; 1 or less turns it off (default: ${DEFAULT-VALUE}).")
     float guidance;
 
+    /** {@code --eta}: DDIM eta, 0 to 1. */
     @Option(names = "--eta", paramLabel = "E", defaultValue = "1.0", description = "DDIM eta, 0 to 1 (default: ${DEFAULT-VALUE}).")
     float eta;
 
+    /** {@code --seed}: Random seed. */
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    /** {@code --repaint}: Keep the original person outside a blurred mask. */
     @Option(names = "--repaint", description = "Keep the original person outside a blurred mask.")
     boolean repaint;
 
+    /** {@code --grid}: Also write person | garment | result side by side, as NAME_grid.jpg. */
     @Option(names = "--grid", description = "Also write person | garment | result side by side, as NAME_grid.jpg.")
     boolean grid;
 
+    /** {@code --user}: User id naming the result in an output folder. */
     @Option(names = "--user", paramLabel = "ID", defaultValue = "local",
             description = "User id naming the result in an output folder (default: ${DEFAULT-VALUE}).")
     String user;
 
+    /**
+     * {@code --runs}: Run the try-on N times, 1-1000, and print the first (cold) run's time apart from the median
+     * of the others (warm).
+     */
     @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
             description = "Run the try-on N times, 1-1000, and print the first (cold) run's time apart from the "
                     + "median of the others (warm) (default: ${DEFAULT-VALUE}).")
     int runs;
 
+    /** {@code --out}: A .jpg or .png file, or a folder that gets {user}/{user}_{cloth-type}_{timestamp}.jpg. */
     @Option(names = "--out", paramLabel = "FILE|DIR", defaultValue = "vton_output",
             description = {"A .jpg or .png file, or a folder that gets {user}/{user}_{cloth-type}_{timestamp}.jpg",
                     "(default: ${DEFAULT-VALUE})."})
@@ -149,7 +167,7 @@ final class TryOnCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** @return {@code prepare 338 ms, encode 1313 ms, denoise 4937 ms (6.1 it/s), decode 501 ms, total 7101 ms} */
+    /** {@return {@code prepare 338 ms, encode 1313 ms, denoise 4937 ms (6.1 it/s), decode 501 ms, total 7101 ms}} */
     private String describe(TryOnResult.Timings t) {
         RunTimings run = t.pipeline();
         return String.format(Locale.ROOT, "prepare %.0f ms, encode %.0f ms, denoise %.0f ms (%.1f it/s), decode %.0f ms,"
@@ -157,7 +175,7 @@ final class TryOnCommand implements Callable<Integer> {
                 steps / (run.denoise() / 1e9), run.decode() / 1e6, t.total() / 1e6);
     }
 
-    /** @return each part's median over the runs (so the parts need not add up to the total) */
+    /** {@return each part's median over the runs (so the parts need not add up to the total)} */
     private static TryOnResult.Timings median(List<TryOnResult.Timings> timings) {
         return new TryOnResult.Timings(median(timings, TryOnResult.Timings::prepare), median(timings, TryOnResult.Timings::queued),
                 median(timings, TryOnResult.Timings::run), median(timings, TryOnResult.Timings::store),
@@ -173,7 +191,7 @@ final class TryOnCommand implements Callable<Integer> {
                 : (values[values.length / 2 - 1] + values[values.length / 2]) / 2;
     }
 
-    /** @return the result, or the failure as thrown by the service's parts */
+    /** {@return the result, or the failure as thrown by the service's parts} */
     private static TryOnResult await(CompletableFuture<TryOnResult> future) throws IOException {
         try {
             return future.get();

@@ -23,16 +23,22 @@ public final class Vton implements Runnable {
     /** The commands that run a model. */
     private static final Set<String> MODEL_COMMANDS = Set.of("tryon", "serve", "worker");
 
+    /** {@code --verbose}: Print stack traces on errors. */
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")
     boolean verbose;
 
+    /** This command's picocli spec, injected by picocli (its output streams and usage). */
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     private Vton() {
     }
 
-    /** @param args the command line */
+    /**
+     * Runs the {@code vton} command line and exits with its exit code.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
         if (Arrays.stream(args).anyMatch(MODEL_COMMANDS::contains)) {
             startLoadingLibtorch();
@@ -66,7 +72,7 @@ public final class Vton implements Runnable {
         return commandLine(out, err, args).execute(args);
     }
 
-    /** @return the configured command line, for tests that keep a handle on a subcommand */
+    /** {@return the configured command line, for tests that keep a handle on a subcommand} */
     static CommandLine commandLine(PrintWriter out, PrintWriter err, String... args) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         CommandLine cli = new CommandLine(new Vton());

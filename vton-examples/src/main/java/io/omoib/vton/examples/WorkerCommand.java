@@ -35,46 +35,63 @@ import sun.misc.Signal;
 final class WorkerCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
 
+    /** This command's picocli spec, injected by picocli (its output streams and usage). */
     @Spec
     CommandSpec spec;
 
+    /** The model options ({@code --model}, {@code --device}, {@code --dtype}, {@code --threads}, {@code --tf32}). */
     @Mixin
     ModelOptions model;
 
+    /** {@code --queue-url}: The queue to take requests from. */
     @Option(names = "--queue-url", paramLabel = "URL", defaultValue = "${env:VTON_SQS_REQUEST_QUEUE_URL}",
             description = "The queue to take requests from (default: VTON_SQS_REQUEST_QUEUE_URL).")
     String queueUrl;
 
+    /** {@code --port}: Serve GET /ping and GET /metrics on this port (0 picks a free one; default: none). */
     @Option(names = "--port", paramLabel = "P",
             description = "Serve GET /ping and GET /metrics on this port (0 picks a free one; default: none).")
     Integer port;
 
+    /** {@code --host}: Address for --port. */
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
             description = "Address for --port (default: ${DEFAULT-VALUE}).")
     String host;
 
+    /**
+     * {@code --visibility-timeout}: Seconds a received message stays hidden from other workers; renewed every
+     * third of it while its job runs.
+     */
     @Option(names = "--visibility-timeout", paramLabel = "SECONDS", defaultValue = "${env:VTON_VISIBILITY_TIMEOUT:-60}",
             description = "Seconds a received message stays hidden from other workers; renewed every third of it "
                     + "while its job runs (default: VTON_VISIBILITY_TIMEOUT, else 60; now ${DEFAULT-VALUE}).")
     int visibilitySeconds;
 
+    /** {@code --wait-time}: Long-poll wait of one receive, 1-20 s. */
     @Option(names = "--wait-time", paramLabel = "SECONDS", defaultValue = "10",
             description = "Long-poll wait of one receive, 1-20 s (default: ${DEFAULT-VALUE}).")
     int waitSeconds;
 
+    /** {@code --retry-delay}: Seconds before a job that failed for a transient reason is delivered again. */
     @Option(names = "--retry-delay", paramLabel = "SECONDS", defaultValue = "10",
             description = "Seconds before a job that failed for a transient reason is delivered again (default: ${DEFAULT-VALUE}).")
     int retryDelaySeconds;
 
+    /** {@code --timeout}: Deadline of one job from its receipt, fetching and storing included. */
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "${env:VTON_TIMEOUT:-900}",
             description = "Deadline of one job from its receipt, fetching and storing included "
                     + "(default: VTON_TIMEOUT, else 900; now ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    /** {@code --prefetch}: Messages whose inputs are fetched and prepared while a job runs. */
     @Option(names = "--prefetch", paramLabel = "N", defaultValue = "1",
             description = "Messages whose inputs are fetched and prepared while a job runs (default: ${DEFAULT-VALUE}).")
     int prefetch;
 
+    /**
+     * {@code --warm-up}: Run one short try-on at each of the model's sizes before taking jobs and before /ping
+     * answers 200.
+     */
     @Option(names = "--warm-up", negatable = true, defaultValue = "${env:VTON_WARM_UP:-true}", fallbackValue = "true",
             description = "Run one short try-on at each of the model's sizes before taking jobs and before /ping answers 200 "
                     + "(default: VTON_WARM_UP, else on; --no-warm-up turns it off).")
@@ -159,7 +176,7 @@ final class WorkerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** @return the pipeline, warmed up unless {@code --no-warm-up}; closed if the warm-up fails */
+    /** {@return the pipeline, warmed up unless {@code --no-warm-up}; closed if the warm-up fails} */
     private CatVTONPipeline warmedUp(CatVTONPipeline pipeline, PrintWriter out) {
         model.dtypeNote().ifPresent(note -> LOG.info(note));
         ModelOptions.weightsWarning(pipeline.artifact()).ifPresent(LOG::warn);

@@ -216,6 +216,7 @@ public final class DecodeBudget {
     public static final class Exhausted extends RejectedExecutionException {
         private static final long serialVersionUID = 1L;
 
+        /** Creates the exception with a message naming the image and why it cannot be decoded now. */
         Exhausted(String message) {
             super(message);
         }

@@ -9,8 +9,11 @@ import java.util.Arrays;
  * outfit never materialises the full-size gray image or the stacked garments.
  */
 abstract class ResampleSource {
+    /** Width in pixels. */
     final int width;
+    /** Height in pixels. */
     final int height;
+    /** Samples per pixel: 1 (gray) or 3 (RGB, interleaved). */
     final int channels;
 
     private ResampleSource(int width, int height, int channels) {
@@ -35,10 +38,12 @@ abstract class ResampleSource {
         return null;
     }
 
+    /** {@return where row {@code y} starts in {@link #inPlace()}; only when that is not null} */
     int rowOffset(int y) {
         throw new UnsupportedOperationException();
     }
 
+    /** {@return the distance between rows in {@link #inPlace()}, in bytes; only when that is not null} */
     int rowStride() {
         throw new UnsupportedOperationException();
     }

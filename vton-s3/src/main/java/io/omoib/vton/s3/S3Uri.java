@@ -5,6 +5,13 @@ import java.net.URI;
 
 /** {@code s3://bucket/key}, parsed. */
 record S3Uri(String bucket, String key) {
+    /**
+     * Parses an {@code s3://bucket/key} URI.
+     *
+     * @param uri the URI
+     * @return its bucket and key (the key without its leading slash, still percent-encoded)
+     * @throws ImageSourceException if it is not of that form
+     */
     static S3Uri parse(URI uri) throws ImageSourceException {
         String bucket = uri.getRawAuthority();
         String key = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
@@ -17,6 +24,7 @@ record S3Uri(String bucket, String key) {
         return new S3Uri(bucket, key);
     }
 
+    /** {@return the URI again, with {@code %} and spaces in the key escaped} */
     URI toUri() {
         return URI.create("s3://" + bucket + "/" + key.replace("%", "%25").replace(" ", "%20"));
     }

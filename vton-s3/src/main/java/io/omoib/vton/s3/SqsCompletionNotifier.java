@@ -33,6 +33,8 @@ public final class SqsCompletionNotifier implements CompletionNotifier {
     private final boolean fifo;
 
     /**
+     * Creates a notifier that sends to one queue, a FIFO queue when its URL ends in {@code .fifo}.
+     *
      * @param client the SQS client; not closed by the notifier
      * @param queueUrl the queue's URL, such as {@code https://sqs.us-east-1.amazonaws.com/123456789012/vton}
      */

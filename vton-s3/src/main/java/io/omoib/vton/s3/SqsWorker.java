@@ -142,7 +142,7 @@ public final class SqsWorker implements AutoCloseable {
         poller.setDaemon(true);
     }
 
-    /** @return a builder */
+    /** {@return a new builder} */
     public static Builder builder() {
         return new Builder();
     }
@@ -156,7 +156,7 @@ public final class SqsWorker implements AutoCloseable {
                 .description("queue messages by what became of them").register(registry);
     }
 
-    /** @return whether it is receiving, its last receive reached SQS, and its service is healthy */
+    /** {@return whether it is receiving, its last receive reached SQS, and its service is healthy} */
     public boolean isHealthy() {
         return receiving && reachable && poller.isAlive() && service.isHealthy();
     }
@@ -445,8 +445,11 @@ public final class SqsWorker implements AutoCloseable {
         }
 
         /**
+         * Sets the queue to take requests from.
+         *
          * @param client the SQS client (not closed by the worker)
          * @param requestQueueUrl the queue to take requests from
+         * @return this builder
          */
         public Builder queue(SqsClient client, String requestQueueUrl) {
             sqs = Objects.requireNonNull(client, "client");
@@ -458,36 +461,57 @@ public final class SqsWorker implements AutoCloseable {
         }
 
         /**
+         * Sets the service that runs the requests.
+         *
          * @param value runs the requests; give it a sink (where results go) and, for completion notices,
          *     a notifier. Not closed by the worker.
+         * @return this builder
          */
         public Builder service(TryOnService value) {
             service = Objects.requireNonNull(value, "service");
             return this;
         }
 
-        /** @param value resolves the messages' URL fields; for untrusted senders, without file access */
+        /**
+         * Sets how image URLs are read.
+         *
+         * @param value resolves the messages' URL fields; for untrusted senders, without file access
+         * @return this builder
+         */
         public Builder sources(ImageSources value) {
             sources = Objects.requireNonNull(value, "sources");
             return this;
         }
 
-        /** @param value sampling parameters for fields a message does not give; default {@link TryOnParameters#defaults()} */
+        /**
+         * Sets the default sampling parameters.
+         *
+         * @param value sampling parameters for fields a message does not give; default {@link TryOnParameters#defaults()}
+         * @return this builder
+         */
         public Builder defaults(TryOnParameters value) {
             defaults = Objects.requireNonNull(value, "defaults");
             return this;
         }
 
-        /** @param value the longest one job may take once received, fetching and storing included; default 15 min */
+        /**
+         * Sets the time limit of one job.
+         *
+         * @param value the longest one job may take once received, fetching and storing included; default 15 min
+         * @return this builder
+         */
         public Builder timeout(Duration value) {
             timeout = Limits.positive(value, "timeout");
             return this;
         }
 
         /**
+         * Sets the visibility timeout of received messages.
+         *
          * @param value how long a received message stays invisible to other workers; the heartbeat
          *     renews it every third of it while the job runs, so this is also how long a dead worker's
          *     message waits before another worker gets it. Whole seconds, 3 s to 12 h; default 60 s.
+         * @return this builder
          */
         public Builder visibilityTimeout(Duration value) {
             if (value.toSeconds() < 3 || value.toSeconds() > 43_200) {
@@ -497,7 +521,12 @@ public final class SqsWorker implements AutoCloseable {
             return this;
         }
 
-        /** @param value how long one receive waits for a message (long polling), 1 to 20 s; default 10 s */
+        /**
+         * Sets the long-polling wait of one receive.
+         *
+         * @param value how long one receive waits for a message (long polling), 1 to 20 s; default 10 s
+         * @return this builder
+         */
         public Builder waitTime(Duration value) {
             if (value.toSeconds() < 1 || value.toSeconds() > 20) {
                 throw new IllegalArgumentException("the receive wait time must be 1 to 20 s, got " + value.toSeconds() + " s");
@@ -507,8 +536,11 @@ public final class SqsWorker implements AutoCloseable {
         }
 
         /**
+         * Sets the delay before a transient failure is retried.
+         *
          * @param value how long a message that failed for a transient reason stays invisible before its
          *     next delivery, 0 to 12 h; default 10 s
+         * @return this builder
          */
         public Builder retryDelay(Duration value) {
             if (value.isNegative() || value.toSeconds() > 43_200) {
@@ -519,9 +551,12 @@ public final class SqsWorker implements AutoCloseable {
         }
 
         /**
+         * Sets the most messages held at once.
+         *
          * @param value messages held at once, running or being prepared, 1 to 100; default 2: one running
          *     on a service with one pipeline and the next one prepared meanwhile. Give the service's
          *     pipeline count plus one, and a service queue at least this deep.
+         * @return this builder
          */
         public Builder capacity(int value) {
             if (value < 1 || value > 100) {
@@ -531,13 +566,23 @@ public final class SqsWorker implements AutoCloseable {
             return this;
         }
 
-        /** @param value where failure notices go (bad input, not retried); default none */
+        /**
+         * Sets where failure notices go.
+         *
+         * @param value where failure notices go (bad input, not retried); default none
+         * @return this builder
+         */
         public Builder failureNotices(SqsCompletionNotifier value) {
             failures = value;
             return this;
         }
 
-        /** @param value told as each job moves along (request id = message id), on service threads */
+        /**
+         * Sets the progress listener.
+         *
+         * @param value told as each job moves along (request id = message id), on service threads
+         * @return this builder
+         */
         public Builder progress(ProgressListener value) {
             progress = Objects.requireNonNull(value, "progress");
             return this;
@@ -561,6 +606,7 @@ public final class SqsWorker implements AutoCloseable {
          *
          * @param value the application's registry, usually the one its service records in; one live
          *     worker per registry, as gauges of the same name are registered once
+         * @return this builder
          */
         public Builder meterRegistry(MeterRegistry value) {
             meters = Objects.requireNonNull(value, "meterRegistry");
@@ -568,6 +614,8 @@ public final class SqsWorker implements AutoCloseable {
         }
 
         /**
+         * Starts the worker: it begins receiving at once.
+         *
          * @return the worker, receiving
          * @throws IllegalStateException without a queue, a service or sources
          */

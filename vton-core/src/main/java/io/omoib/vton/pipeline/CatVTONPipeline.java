@@ -493,12 +493,16 @@ public final class CatVTONPipeline implements AutoCloseable {
          *
          * @return the pipeline
          * @throws ModelArtifactException if the artifact or the variant is missing or broken
+         * @throws IllegalStateException if no model directory was given, or no libtorch can be found (no
+         *     {@code pytorch-native-*} dependency, no {@code PYTORCH_LIBRARY_PATH})
          */
         public CatVTONPipeline build() {
             if (modelDirectory == null) {
                 throw new IllegalStateException("modelDirectory is required, for example models/toy-catvton");
             }
-            return new CatVTONPipeline(this, ModelArtifact.load(modelDirectory));
+            ModelArtifact artifact = ModelArtifact.load(modelDirectory);
+            Libtorch.require();
+            return new CatVTONPipeline(this, artifact);
         }
     }
 }

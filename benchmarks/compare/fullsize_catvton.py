@@ -12,7 +12,7 @@
         prints {"max_abs", "mean_abs"} over every pixel and channel
 
 Needs CATVTON_SRC (a checkout of Zheng-Chong/CatVTON) and diffusers (pip, or --pydeps / the
-project's ../shared/pydeps).
+$PYDEPS folder of diffusers' sources with pyenv.py).
 """
 import argparse
 import json

@@ -7,7 +7,7 @@
 #   (CATVTON_GIT=/path/to/CatVTON.git instead of CATVTON_SRC; DJL_GIT: a clone of deepjavalibrary/djl with tag v0.36.0)
 #
 #   carry/pydeps/        diffusers 0.29.2 and huggingface_hub 0.23.4 sources + pyenv.py (from PYDEPS,
-#                        default ../shared/pydeps)                                            ~2 MiB
+#                        required: a folder of those sources with pyenv.py)                   ~2 MiB
 #   carry/catvton/       CatVTON's model/{pipeline,attn_processor,utils}.py, utils.py, LICENSE  <0.1 MiB
 #                        (CC BY-NC-SA 4.0: carried, never committed)
 #   carry/java.tar.xz    jre/: a jlink'd Java 17 runtime with the modules jdeps finds in the jars, libjvm
@@ -19,13 +19,12 @@
 #                        api/src/main/native/djl/utils.h, Apache-2.0), the header `javac -h` makes from
 #                        PyTorchLibrary.java, this JDK's jni.h: what build-djl-jni.sh compiles   ~0.4 MiB
 #
-# Builds vton-examples/target/vton.jar first when it is missing (Maven, under the shared lock).
+# Builds vton-examples/target/vton.jar first when it is missing (with ./mvnw).
 # Prints each part's size and the total that would travel.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CARRY=benchmarks/gpu/carry
-PYDEPS=${PYDEPS:-../shared/pydeps}
-LOCK=${LOCK:-/tmp/vton-mvn.lock}
+PYDEPS=${PYDEPS:?set PYDEPS to a folder of diffusers 0.29.2 and huggingface_hub sources with pyenv.py}
 MODULES_EXTRA=jdk.crypto.ec   # loaded by `vton tryon` (security providers), not named by jdeps
 mkdir -p "$CARRY"
 
@@ -60,7 +59,7 @@ cp -r "$jdk_include/jni.h" "$jdk_include/linux" "$CARRY/djl-jni/jni/"
 # --- Java: the jar, the jars a try-on loads, a jlink'd runtime
 jar=vton-examples/target/vton.jar
 if [[ ! -f "$jar" ]]; then
-  flock "$LOCK" ./mvnw -B -q -pl vton-examples -am package -DskipTests
+  ./mvnw -B -q -pl vton-examples -am package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 fi
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

@@ -4,14 +4,13 @@
 # exports them with tools/export/export_catvton.py under that torch, runs CatVTON's own __call__, the
 # exported modules driven from Python, and the Java `vton tryon`, and writes every figure and image to $OUT.
 #
-# Prepare here (any machine with the project's Python, a JDK 17, CatVTON's and DJL's sources), in the
-# checkout the `run` tool sends (carry paths are read from there), then run there:
+# Prepare on any machine with the project's Python, a JDK 17, CatVTON's and DJL's sources, copy the
+# checkout with carry/ to the GPU host, and run there (within 10 minutes):
 #
 #   CATVTON_SRC=/path/to/CatVTON DJL_GIT=/path/to/djl/.git benchmarks/gpu/prepare-carry.sh   # fills carry/
-#   run tool: command  "bash benchmarks/gpu/run-on-device.sh"
-#             carry    ["benchmarks/gpu/carry"]                          timeout_s 600
+#   OUT=/path/to/results bash benchmarks/gpu/run-on-device.sh
 #
-# carry (git-ignored, ~30 MiB; with the ~12 MiB working tree about 42 MiB of the 64 MiB limit):
+# carry (git-ignored, ~30 MiB; with the ~12 MiB working tree about 42 MiB to copy):
 #   benchmarks/gpu/carry/pydeps/       diffusers 0.29.2 + huggingface_hub 0.23.4 sources, pyenv.py    2 MiB
 #   benchmarks/gpu/carry/catvton/      CatVTON's model/{pipeline,attn_processor,utils}.py, utils.py   0.1 MiB
 #   benchmarks/gpu/carry/java.tar.xz   jlink'd JRE 17 + vton.jar + the 23 jars a try-on loads     28 MiB
@@ -33,7 +32,7 @@
 #                     15 steps, guidance 2.5: bfloat16 first (export, modules from Python with UNet
 #                     batching 1/2/4/8 and a CUDA out-of-memory then a healthy call, CatVTON __call__,
 #                     Java), then float16 and float32 (with and without TF32) the same way
-# Output ($OUT, at most 8 files come back): figures.jsonl (one JSON object a line), log.txt (everything
+# Output ($OUT, at most 8 files of at most 16 MiB): figures.jsonl (one JSON object a line), log.txt (everything
 # printed), images-tiny.tar and images-full.tar (the result PNGs, bfloat16 first, each tar <= 15 MiB),
 # and catvton-*.json (the exported manifests).
 set -uo pipefail
@@ -59,7 +58,8 @@ exec > >(tee -a "$OUT/log.txt") 2>&1
 START=$(date +%s)
 export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 
-PYDEPS=$CARRY/pydeps; [[ -f $PYDEPS/pyenv.py ]] || PYDEPS=../shared/pydeps
+PYDEPS=${PYDEPS:-$CARRY/pydeps}
+[[ -f $PYDEPS/pyenv.py ]] || { echo "run-on-device: no $PYDEPS/pyenv.py: run prepare-carry.sh first, or set PYDEPS" >&2; exit 2; }
 CATVTON_SRC=${CATVTON_SRC:-$ROOT/$CARRY/catvton}
 export CATVTON_SRC PYDEPS PY WORK CARRY VTON_PYDEPS=$WORK/pydeps-site
 BENCH=(benchmarks/gpu/gpu_bench.py)
@@ -243,6 +243,7 @@ JAVA_OK=$?
 # against (build-djl-jni.sh writes it to libtorch_dir).
 if ((DRY)); then
   src=${DJL_LIBTORCH:-$(ls -d "$HOME"/.djl.ai/pytorch/2.7.1-*cpu-linux-x86_64 2>/dev/null | head -1)}
+  [[ -n $src && -d $src ]] || { echo "run-on-device: no DJL CPU libtorch 2.7.1 (run ./vton once, or set DJL_LIBTORCH)" >&2; exit 2; }
   LIBTORCH_DJL=$WORK/libtorch-2.7.1-cpu
   rm -rf "$LIBTORCH_DJL" && mkdir -p "$LIBTORCH_DJL"
   for f in "$src"/*; do [[ $f == *djl_torch* ]] || ln -s "$f" "$LIBTORCH_DJL/"; done

@@ -20,7 +20,7 @@ Module contract (every input and output float32, whatever the variant computes i
 
 The eager "core" modules handed to :func:`export_artifact` take and return tensors of their own dtype;
 :class:`Float32Module` / :class:`Float32UNet` cast at the boundary so the traced files speak float32
-(DJL aborts the JVM on bfloat16 arrays created from Java, see FIELD-NOTES).
+(DJL aborts the JVM on bfloat16 arrays created from Java).
 """
 import copy
 import hashlib

@@ -83,7 +83,7 @@ def attention_kind(choice: str) -> str:
     F.scaled_dot_product_attention, traced as aten::scaled_dot_product_attention: the fused
     flash/memory-efficient kernels on CUDA, which the 1024x768 UNet needs: its top-level self-attention
     has 24576 tokens) and math on older torch. sdpa on torch 1.13 is refused: there the function is at
-    most a Python stand-in (../shared/pydeps/pyenv.py), traced into the same math as AttnProcessor."""
+    most a Python stand-in (a --pydeps folder's pyenv.py), traced into the same math as AttnProcessor."""
     if choice == "auto":
         return "sdpa" if torch_version() >= (2, 0) else "math"
     if choice == "sdpa" and torch_version() < (2, 0):

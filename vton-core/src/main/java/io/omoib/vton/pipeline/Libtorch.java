@@ -1,10 +1,6 @@
 package io.omoib.vton.pipeline;
 
 import ai.djl.util.Utils;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.stream.Stream;
 
 /**
  * Whether DJL's PyTorch engine will find a libtorch without downloading one. The application chooses
@@ -36,8 +32,8 @@ final class Libtorch {
     /**
      * Looks where DJL looks, without loading anything.
      *
-     * @return whether a native jar is on the classpath, {@code PYTORCH_LIBRARY_PATH} is set, DJL's cache
-     *     holds a libtorch from an earlier run, or downloading is allowed explicitly
+     * @return whether a native jar is on the classpath, {@code PYTORCH_LIBRARY_PATH} is set, or downloading is
+     *     allowed explicitly
      */
     static boolean found() {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
@@ -46,22 +42,6 @@ final class Libtorch {
         }
         return loader.getResource(NATIVE_MARKER) != null
                 || Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH") != null
-                || "false".equalsIgnoreCase(System.getProperty("ai.djl.offline"))
-                || cached(Utils.getEngineCacheDir("pytorch"));
-    }
-
-    /** {@return whether a folder of DJL's cache holds libtorch (libtorch.so, libtorch.dylib or torch.dll)} */
-    static boolean cached(Path cache) {
-        if (!Files.isDirectory(cache)) {
-            return false;
-        }
-        try (Stream<Path> files = Files.find(cache, 2, (path, attributes) -> {
-            String name = path.getFileName().toString();
-            return name.startsWith("libtorch.") || name.equals("torch.dll");
-        })) {
-            return files.findAny().isPresent();
-        } catch (IOException | RuntimeException unreadable) {
-            return false;
-        }
+                || "false".equalsIgnoreCase(System.getProperty("ai.djl.offline"));
     }
 }

@@ -19,10 +19,12 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -67,10 +69,13 @@ import org.apache.hc.core5.util.Timeout;
  * 30 s idle, or sooner when the server asks. {@link #close()} closes them at once; a fetcher that is
  * never closed releases them through that idle limit and when it is garbage collected.
  *
- * <p>Threads: each fetcher owns its threads, at most {@link Builder#maxConnections(int)} of them (one
- * exchange holds one connection, so more could only wait for one), started when fetches need them and
- * ended after 30 s unused; one of them also closes idle connections every 5 s. A fetch that finds them
- * all busy waits for one within its own timeout. {@link #close()} ends them.
+ * <p>Threads: each fetcher owns its exchange threads, at most {@link Builder#maxConnections(int)} of them,
+ * started when fetches need them and ended after 30 s unused; one thread for the whole JVM closes idle
+ * connections every 5 s. A fetch that finds them all busy waits for one within its own timeout, and so
+ * does an exchange waiting for one of the {@link Builder#maxConnectionsPerHost(int)} connections to its
+ * host, holding its thread: callers that send many fetches to one host at once should cap them per host
+ * too, as {@code TryOnService} does (its fetches per origin stay within the connections per host).
+ * {@link #close()} ends the threads.
  *
  * <p>Error messages name the URL without user info, query string or fragment, say what failed, and
  * never quote what the server sent.
@@ -102,6 +107,11 @@ public final class UrlFetcher implements AutoCloseable {
 
     /** Numbers the fetchers, to name their threads. */
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /**
+     * Closes idle pooled connections of every live fetcher; one thread for the whole JVM, so that a fetcher
+     * nobody closes keeps no thread alive.
+     */
+    private static final ScheduledThreadPoolExecutor EVICTOR = evictor();
 
     /** Every connection goes to an address judged by the policy; a lookup by the client is a bug. */
     private static final DnsResolver PINNED_ONLY = new DnsResolver() {
@@ -125,10 +135,10 @@ public final class UrlFetcher implements AutoCloseable {
     private final PoolingHttpClientConnectionManager connections;
     private final CloseableHttpClient client;
     /**
-     * Runs the blocking exchanges, so that the caller waits with a deadline and can be interrupted, and
-     * the idle eviction; at most {@code maxConnections} threads.
+     * Runs the blocking exchanges, so that the caller waits with a deadline and can be interrupted; at most
+     * {@code maxConnections} threads, each ended after 30 s unused.
      */
-    private final ScheduledThreadPoolExecutor threads;
+    private final ThreadPoolExecutor threads;
     private final ScheduledFuture<?> eviction;
     private volatile boolean closed;
 
@@ -164,12 +174,10 @@ public final class UrlFetcher implements AutoCloseable {
                     return asked != null && asked.compareTo(TimeValue.of(IDLE)) < 0 ? asked : TimeValue.of(IDLE);
                 })
                 .build();
-        this.threads = new ScheduledThreadPoolExecutor(b.maxConnections,
-                daemonThreads("vton-url-fetch-" + INSTANCES.incrementAndGet() + "-"));
-        threads.setKeepAliveTime(IDLE.toSeconds(), TimeUnit.SECONDS);
+        this.threads = new ThreadPoolExecutor(b.maxConnections, b.maxConnections, IDLE.toSeconds(), TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemonThreads("vton-url-fetch-" + INSTANCES.incrementAndGet() + "-"));
         threads.allowCoreThreadTimeOut(true);
-        threads.setRemoveOnCancelPolicy(true);
-        this.eviction = threads.scheduleWithFixedDelay(new EvictIdle(connections), 5, 5, TimeUnit.SECONDS);
+        this.eviction = EVICTOR.scheduleWithFixedDelay(new EvictIdle(connections), 5, 5, TimeUnit.SECONDS);
     }
 
     /** {@return a builder with the defaults above and {@link UrlPolicy#defaults()}} */
@@ -511,6 +519,12 @@ public final class UrlFetcher implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         };
+    }
+
+    private static ScheduledThreadPoolExecutor evictor() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemonThreads("vton-url-idle-"));
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
     }
 
     /** Closes a pool's idle and expired connections; holds the pool weakly, so an unused fetcher can go. */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Which URLs a server may fetch images from: a guard against server-side request forgery, on by
@@ -119,6 +120,11 @@ public final class UrlPolicy {
         return null;
     }
 
+    /** A host label that some resolvers read as a number: decimal, octal with a leading zero, or hexadecimal. */
+    private static final Pattern NUMBER = Pattern.compile("[0-9]+|0[xX][0-9a-fA-F]*");
+    /** A part of an IPv4 address as every program reads it the same way: decimal, no leading zero. */
+    private static final Pattern PLAIN_OCTET = Pattern.compile("0|[1-9][0-9]{0,2}");
+
     /**
      * Tells IPv4 addresses in ambiguous spellings apart.
      *
@@ -129,7 +135,7 @@ public final class UrlPolicy {
     private static boolean ambiguousIpv4(String host) {
         String[] parts = host.split("\\.", -1);
         for (String part : parts) {
-            if (!part.matches("[0-9]+|0[xX][0-9a-fA-F]*")) {
+            if (!NUMBER.matcher(part).matches()) {
                 return false; // a name, or an IPv6 literal
             }
         }
@@ -137,7 +143,7 @@ public final class UrlPolicy {
             return true;
         }
         for (String part : parts) {
-            if (!part.matches("0|[1-9][0-9]{0,2}") || Integer.parseInt(part) > 255) {
+            if (!PLAIN_OCTET.matcher(part).matches() || Integer.parseInt(part) > 255) {
                 return true;
             }
         }

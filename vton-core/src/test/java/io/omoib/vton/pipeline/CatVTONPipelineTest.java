@@ -115,15 +115,19 @@ class CatVTONPipelineTest {
     @Test
     void runsWithTheSameStepCountShareOneSchedule() {
         DdimScheduler scheduler = mini.artifact().scheduler();
-        TryOnParameters threeSteps = TryOnParameters.builder().steps(3).build();
+        // a step count no other test of this class runs, so that the first run is the one that plans it
+        TryOnParameters twoSteps = TryOnParameters.builder().steps(2).build();
+        int plannedBefore = scheduler.plannedSchedules();
 
-        mini.run(images, threeSteps);
-        DdimScheduler.Schedule planned = scheduler.schedule(3);
+        mini.run(images, twoSteps);
         int plannedAfterFirstRun = scheduler.plannedSchedules();
-        mini.run(images, threeSteps.toBuilder().seed(9).build());
+        mini.run(images, twoSteps.toBuilder().seed(9).build());
 
+        assertThat(plannedAfterFirstRun).as("the first run plans its schedule").isEqualTo(plannedBefore + 1);
         assertThat(scheduler.plannedSchedules()).isEqualTo(plannedAfterFirstRun);
-        assertThat(scheduler.schedule(3)).isSameAs(planned);
+        DdimScheduler.Schedule planned = scheduler.schedule(2);
+        assertThat(scheduler.plannedSchedules()).as("the runs' schedule is the cached one").isEqualTo(plannedAfterFirstRun);
+        assertThat(scheduler.schedule(2)).isSameAs(planned);
     }
 
     @Test

@@ -68,13 +68,17 @@ class RequestJsonTest {
 
     @Test
     void aNumberInQuotesIsRefusedByItsField() {
-        String body = new RequestJson(ClothType.UPPER).userId("u").timestamp("1").toJson()
+        // every image given, so that the quoted number is the only fault
+        String body = new RequestJson(ClothType.UPPER).userId("u").timestamp("1").image(Input.PERSON, new byte[] {1})
+                .image(Input.MASK, new byte[] {2}).image(Input.UPPER, new byte[] {3}).toJson()
                 .replace("}", ",\"guidance_scale\":\"2.5\"}");
 
         assertThatThrownBy(() -> JsonRequest.parse(body.getBytes(StandardCharsets.UTF_8), SOURCES,
                 TryOnParameters.builder().build(), Duration.ofSeconds(5)))
-                .isInstanceOfSatisfying(RequestFieldException.class, e -> assertThat(e.field()).isIn(
-                        "guidance_scale", "person_image_url"));
+                .isInstanceOfSatisfying(RequestFieldException.class, e -> {
+                    assertThat(e.field()).isEqualTo("guidance_scale");
+                    assertThat(e.getMessage()).contains("must be a JSON number", "without quotes");
+                });
     }
 
     @Test

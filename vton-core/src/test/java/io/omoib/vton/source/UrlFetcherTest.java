@@ -229,13 +229,17 @@ class UrlFetcherTest {
     void runsNoMoreExchangesAtOnceThanItsConnectionsOnItsOwnThreads() throws Exception {
         Semaphore arrived = new Semaphore(0);
         CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger atServer = new AtomicInteger();
+        AtomicInteger mostAtServer = new AtomicInteger();
         server.on("/held.jpg", exchange -> {
+            mostAtServer.accumulateAndGet(atServer.incrementAndGet(), Math::max);
             arrived.release();
             try {
                 release.await(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            atServer.decrementAndGet();
             LoopbackServer.send(exchange, 200, IMAGE);
         });
         ExecutorService callers = Executors.newFixedThreadPool(5);
@@ -252,6 +256,7 @@ class UrlFetcherTest {
                 assertThat(fetch.get(30, TimeUnit.SECONDS)).isEqualTo(IMAGE);
             }
             assertThat(fetcher.threadCount()).isEqualTo(2);
+            assertThat(mostAtServer).as("never more exchanges at once than connections").hasValue(2);
         } finally {
             release.countDown();
             callers.shutdownNow();

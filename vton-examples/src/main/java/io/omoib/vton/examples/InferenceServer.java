@@ -3,6 +3,7 @@ package io.omoib.vton.examples;
 import com.google.gson.JsonObject;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -32,8 +33,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,6 +67,8 @@ final class InferenceServer implements AutoCloseable {
     static final String REQUEST_ID = "X-Request-Id";
     /** Bodies being received at once, all connections together, in multiples of the body limit. */
     private static final int BUFFERED_BODIES = 16;
+    /** A {@code Content-Length} as this server takes it: one plain decimal number. */
+    private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,19}");
 
     private final EventLoopGroup acceptor;
     private final EventLoopGroup io;
@@ -79,6 +84,7 @@ final class InferenceServer implements AutoCloseable {
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final int concurrentTransforms;
     private final PrometheusMeterRegistry meters;
+    private final List<Meter> ownMeters;
     private volatile TryOnService service;
     private volatile SqsWorker worker;
     private volatile boolean draining;
@@ -90,7 +96,6 @@ final class InferenceServer implements AutoCloseable {
         this.budget = new BodyBudget(Math.max(b.maxBodyBytes,
                 Math.min(b.maxBodyBytes * BUFFERED_BODIES, Runtime.getRuntime().maxMemory() / 4)));
         this.concurrentTransforms = b.concurrentTransforms;
-        registerMeters();
         this.invocationHandler = new InvocationHandler(b.threads, b.sources, b.defaults, b.timeout, b.storesResults,
                 budget, badRequests);
         ConnectionGate gate = new ConnectionGate(b.maxConnections, open, refusedConnections, connections);
@@ -114,7 +119,7 @@ final class InferenceServer implements AutoCloseable {
                                     .addLast(new ReadDeadline(readTimeoutNanos, slowClientsClosed))
                                     .addLast(new Pipelining(stopped::get))
                                     .addLast(router)
-                                    .addLast(new InvocationBody(b.maxBodyBytes, budget, badRequests))
+                                    .addLast(new InvocationBody(maxBodyBytes, budget, badRequests))
                                     .addLast(invocationHandler)
                                     .addLast(new ClosingOnError());
                         }
@@ -126,9 +131,11 @@ final class InferenceServer implements AutoCloseable {
             invocationHandler.close();
             throw new IOException("cannot listen on " + b.host + ":" + b.port + ": " + e.getMessage(), e);
         }
+        this.ownMeters = registerMeters();
     }
 
-    private static java.util.concurrent.ThreadFactory daemons(String name) {
+    /** {@return a factory of daemon threads named {@code name-1}, {@code name-2} ...} */
+    static java.util.concurrent.ThreadFactory daemons(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, name + "-" + n.incrementAndGet());
@@ -185,6 +192,8 @@ final class InferenceServer implements AutoCloseable {
         acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         io.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         invocationHandler.close();
+        // a later server on the same registry registers its own
+        ownMeters.forEach(meters::remove);
     }
 
     @Override
@@ -202,12 +211,17 @@ final class InferenceServer implements AutoCloseable {
     }
 
     private Reply ping() {
+        boolean healthy = healthy();
+        JsonObject body = new JsonObject();
+        body.addProperty("status", healthy ? "healthy" : service == null ? "loading" : "unhealthy");
+        return Reply.json(healthy ? 200 : 503, body);
+    }
+
+    /** {@return whether the model is loaded, the service's and the worker's threads alive, and no drain begun} */
+    private boolean healthy() {
         TryOnService s = service;
         SqsWorker w = worker;
-        boolean healthy = s != null && s.isHealthy() && !draining && (w == null || w.isHealthy());
-        JsonObject body = new JsonObject();
-        body.addProperty("status", healthy ? "healthy" : s == null ? "loading" : "unhealthy");
-        return Reply.json(healthy ? 200 : 503, body);
+        return s != null && s.isHealthy() && !draining && (w == null || w.isHealthy());
     }
 
     /** {@return the registry in Prometheus text: the server's meters and those of the service and worker given it} */
@@ -216,22 +230,28 @@ final class InferenceServer implements AutoCloseable {
                 null);
     }
 
-    /** Registers the server's own meters, which read its fields at each scrape. */
-    private void registerMeters() {
-        Gauge.builder("vton.ready", this, server -> {
-            TryOnService s = server.service;
-            return s != null && s.isHealthy() ? 1 : 0;
-        }).description("1 when the model is loaded and the worker alive").register(meters);
-        FunctionCounter.builder("vton.bad.requests", badRequests, AtomicInteger::get)
-                .description("invocations refused before submission (4xx)").register(meters);
-        Gauge.builder("vton.http.connections", open, o -> Math.max(0, o.get()))
-                .description("open HTTP connections").register(meters);
-        FunctionCounter.builder("vton.http.refused.connections", refusedConnections, AtomicInteger::get)
-                .description("connections closed at once: over --max-connections").register(meters);
-        FunctionCounter.builder("vton.http.slow.clients.closed", slowClientsClosed, AtomicInteger::get)
-                .description("connections closed: no complete request within --read-timeout").register(meters);
-        Gauge.builder("vton.http.body.buffer.bytes", budget, BodyBudget::reserved)
-                .description("bytes reserved for invocation bodies being received, all connections").register(meters);
+    /**
+     * Registers the server's own meters, which read its fields at each scrape; once listening, so that a
+     * server that never started leaves none behind.
+     *
+     * @return them, for {@link #shutdown} to remove
+     */
+    private List<Meter> registerMeters() {
+        return List.of(
+                Gauge.builder("vton.ready", this, server -> server.healthy() ? 1 : 0)
+                        .description("1 when /ping answers 200: the model loaded, the worker alive, no drain begun")
+                        .register(meters),
+                FunctionCounter.builder("vton.bad.requests", badRequests, AtomicInteger::get)
+                        .description("invocations refused before submission (4xx)").register(meters),
+                Gauge.builder("vton.http.connections", open, o -> Math.max(0, o.get()))
+                        .description("open HTTP connections").register(meters),
+                FunctionCounter.builder("vton.http.refused.connections", refusedConnections, AtomicInteger::get)
+                        .description("connections closed at once: over --max-connections").register(meters),
+                FunctionCounter.builder("vton.http.slow.clients.closed", slowClientsClosed, AtomicInteger::get)
+                        .description("connections closed: no complete request within --read-timeout").register(meters),
+                Gauge.builder("vton.http.body.buffer.bytes", budget, BodyBudget::reserved)
+                        .description("bytes reserved for invocation bodies being received, all connections")
+                        .register(meters));
     }
 
     /**
@@ -244,7 +264,7 @@ final class InferenceServer implements AutoCloseable {
             return 0;
         }
         String digits = value.strip();
-        if (!digits.matches("[0-9]{1,19}")) {
+        if (!DECIMAL.matcher(digits).matches()) {
             return -1;
         }
         try {

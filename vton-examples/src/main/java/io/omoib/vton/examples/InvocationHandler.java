@@ -73,12 +73,7 @@ final class InvocationHandler extends ChannelInboundHandlerAdapter implements Au
         this.storesResults = storesResults;
         this.budget = budget;
         this.badRequests = badRequests;
-        AtomicInteger n = new AtomicInteger();
-        this.handlers = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "vton-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.handlers = Executors.newFixedThreadPool(threads, InferenceServer.daemons("vton-http"));
     }
 
     /** Starts running invocations with the service; until then they get 503. */

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Gives a connection {@code timeout} to send one complete request, counted from when it connects or its
  * previous exchange finished; a slower one is closed (what trickling slowloris clients get). A request
- * whose last byte has arrived is not timed while it is answered, except a refused body being drained.
- * One per connection, between the HTTP decoder and {@link Pipelining}.
+ * whose last byte has arrived is not timed while it is answered; a refused body is timed until its last
+ * byte. One per connection, between the HTTP decoder and {@link Pipelining}: it sees every request as it
+ * arrives, including those that wait behind the current one.
  */
 final class ReadDeadline extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
@@ -42,14 +43,18 @@ final class ReadDeadline extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        arm(ctx);
+        if (deadline == null) {
+            arm(ctx); // not armed yet by handlerAdded
+        }
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof LastHttpContent) {
-            disarm(); // a complete request: not timed while it is answered
+            // a complete request arrived (maybe one waiting behind the current one): the timer stops until
+            // the current exchange finishes; should it still run out, it spares an exchange whose request ended
+            disarm();
         }
         ctx.fireChannelRead(msg);
     }

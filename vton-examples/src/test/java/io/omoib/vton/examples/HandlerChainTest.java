@@ -46,6 +46,11 @@ class HandlerChainTest {
         return channel;
     }
 
+    /** {@return a {@code POST /invocations} head with a JSON content type, followed by {@code rest}} */
+    private static String jsonPost(String rest) {
+        return "POST /invocations HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n" + rest;
+    }
+
     private static void send(EmbeddedChannel channel, String text) {
         channel.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1));
     }
@@ -109,8 +114,7 @@ class HandlerChainTest {
     void aCompleteBodyGoesOnAsOneInvocationHoldingItsBytesInTheBudget() {
         EmbeddedChannel channel = chain(1024);
 
-        send(channel, "POST /invocations HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
-                + "Content-Length: 7\r\n\r\n{\"a\":");
+        send(channel, jsonPost("Content-Length: 7\r\n\r\n{\"a\":"));
         assertThat(invocations).isEmpty();
         assertThat(budget.reserved()).isPositive();
         send(channel, "1}");
@@ -127,8 +131,7 @@ class HandlerChainTest {
     void aBodyDeclaredTooLargeIsRefusedBeforeItsBytesAndNothingIsReserved() {
         EmbeddedChannel channel = chain(1024);
 
-        send(channel, "POST /invocations HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
-                + "Content-Length: 5000\r\n\r\n");
+        send(channel, jsonPost("Content-Length: 5000\r\n\r\n"));
 
         assertThat(written(channel)).startsWith("HTTP/1.1 413").contains("larger than 1024 bytes");
         assertThat(badRequests).hasValue(1);
@@ -140,15 +143,13 @@ class HandlerChainTest {
         EmbeddedChannel channel = chain(4096);
         budget.reserve(4000); // another connection's body
 
-        send(channel, "POST /invocations HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
-                + "Expect: 100-continue\r\nContent-Length: 200\r\n\r\n");
+        send(channel, jsonPost("Expect: 100-continue\r\nContent-Length: 200\r\n\r\n"));
 
         String out = written(channel);
         assertThat(out).doesNotContain("100 Continue").startsWith("HTTP/1.1 503").contains("retry-after: 1");
         budget.release(4000);
         EmbeddedChannel next = chain(4096);
-        send(next, "POST /invocations HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
-                + "Expect: 100-continue\r\nContent-Length: 200\r\n\r\n");
+        send(next, jsonPost("Expect: 100-continue\r\nContent-Length: 200\r\n\r\n"));
         assertThat(written(next)).startsWith("HTTP/1.1 100 Continue");
         assertThat(budget.reserved()).isEqualTo(200);
         next.close();
@@ -183,8 +184,7 @@ class HandlerChainTest {
     void aCompleteRequestBeingAnsweredIsNotTimed() {
         EmbeddedChannel channel = chain(1024);
 
-        send(channel, "POST /invocations HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
-                + "Content-Length: 2\r\n\r\n{}");
+        send(channel, jsonPost("Content-Length: 2\r\n\r\n{}"));
         channel.advanceTimeBy(5, TimeUnit.MINUTES);
         channel.runScheduledPendingTasks();
 
@@ -201,8 +201,7 @@ class HandlerChainTest {
     void aChunkedBodyWithTrailersIs400AndTheConnectionCloses() {
         EmbeddedChannel channel = chain(1024);
 
-        send(channel, "POST /invocations HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
-                + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-Smuggled: 1\r\n\r\n");
+        send(channel, jsonPost("Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-Smuggled: 1\r\n\r\n"));
 
         assertThat(written(channel)).startsWith("HTTP/1.1 400").contains("trailer");
         assertThat(channel.isOpen()).isFalse();

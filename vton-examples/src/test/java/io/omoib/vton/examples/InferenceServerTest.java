@@ -434,18 +434,18 @@ class InferenceServerTest {
         HttpResponse<String> metrics = get("/metrics");
 
         assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
-        assertThat(metrics.body()).contains("# TYPE vton_requests_total counter", "vton_requests_total{outcome=\"completed\"} 1",
-                "vton_requests_total{outcome=\"failed\"} 0", "vton_requests_total{outcome=\"cancelled\"} 0",
-                "vton_requests_total{outcome=\"rejected\"} 0", "# TYPE vton_bad_requests_total counter",
-                "vton_bad_requests_total 1", "vton_ready 1", "vton_queue_depth 0", "vton_in_flight 0",
-                "vton_http_connections ", "vton_http_refused_connections_total 0", "vton_http_slow_clients_closed_total 0",
+        assertThat(metrics.body()).contains("# TYPE vton_requests_total counter", "vton_requests_total{outcome=\"completed\"} 1.0\n",
+                "vton_requests_total{outcome=\"failed\"} 0.0\n", "vton_requests_total{outcome=\"cancelled\"} 0.0\n",
+                "vton_requests_total{outcome=\"rejected\"} 0.0\n", "# TYPE vton_bad_requests_total counter",
+                "vton_bad_requests_total 1.0\n", "vton_ready 1.0\n", "vton_queue_depth 0.0\n", "vton_in_flight 0.0\n",
+                "vton_http_connections ", "vton_http_refused_connections_total 0.0\n", "vton_http_slow_clients_closed_total 0.0\n",
                 "vton_http_body_buffer_bytes ", "vton_throughput ");
-        // the latency: quantiles over the last minutes, and a histogram that adds up across instances
+        // the latency: quantiles over the last minutes, and a histogram that adds up across instances (counts are integers)
         assertThat(metrics.body()).contains("# TYPE vton_latency_seconds summary", "vton_latency_seconds{quantile=\"0.5\"}",
                 "vton_latency_seconds{quantile=\"0.95\"}", "vton_latency_seconds{quantile=\"0.99\"}",
-                "vton_latency_seconds_count 1", "vton_latency_seconds_sum ", "vton_latency_seconds_max ",
-                "# TYPE vton_latency_histogram_seconds histogram", "vton_latency_histogram_seconds_bucket{le=\"3600.0\"} 1",
-                "vton_latency_histogram_seconds_bucket{le=\"+Inf\"} 1", "vton_latency_histogram_seconds_count 1",
+                "vton_latency_seconds_count 1\n", "vton_latency_seconds_sum ", "vton_latency_seconds_max ",
+                "# TYPE vton_latency_histogram_seconds histogram", "vton_latency_histogram_seconds_bucket{le=\"3600.0\"} 1\n",
+                "vton_latency_histogram_seconds_bucket{le=\"+Inf\"} 1\n", "vton_latency_histogram_seconds_count 1\n",
                 "vton_latency_histogram_seconds_sum ");
         assertThat(sample(metrics.body(), "vton_latency_seconds_sum")).as("one try-on, in seconds").isPositive()
                 .isEqualTo(sample(metrics.body(), "vton_latency_histogram_seconds_sum"));

@@ -19,12 +19,18 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadmeServerIT {
     private static final Path ROOT = Environment.bundledModel().getParent().getParent();
 
-    /** Links the launcher and the module into the folder, runs bash there, and removes the links again. */
+    /**
+     * Links the launcher, the module and the models into the folder, so that the README's commands run there as
+     * from the repository root, runs bash there, and removes the links again.
+     */
     static String run(Path dir, String script) throws Exception {
         Path vton = Files.createSymbolicLink(dir.resolve("vton"), ROOT.resolve("vton"));
         Path module = Files.createSymbolicLink(dir.resolve("vton-examples"), ROOT.resolve("vton-examples"));
+        Path models = Files.createSymbolicLink(dir.resolve("models"), ROOT.resolve("models"));
         try {
-            Files.writeString(dir.resolve("script.sh"), "set -euo pipefail\n" + script);
+            // a server the script started in the background never outlives it, even when a step fails
+            Files.writeString(dir.resolve("script.sh"), "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n"
+                    + script);
             Process bash = new ProcessBuilder("bash", "script.sh").directory(dir.toFile())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
             assertThat(bash.waitFor(5, TimeUnit.MINUTES)).isTrue();
@@ -34,6 +40,7 @@ class ReadmeServerIT {
         } finally {
             Files.delete(vton);
             Files.delete(module);
+            Files.delete(models);
         }
     }
 
@@ -82,7 +89,7 @@ class ReadmeServerIT {
         }
 
         assertThat(out).contains("{\"status\":\"healthy\"}", "200\n", "\"field\":\"cloth_type\"",
-                "vton_requests_total{outcome=\"completed\"} 1");
+                "vton_requests_total{outcome=\"completed\"} 1.0\n");
         RgbImage result = ImageCodec.defaults().decode(dir.resolve("vton_output/result.png"));
         assertThat(result.width()).isEqualTo(768);
         assertThat(result.height()).isEqualTo(1024);

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -300,8 +299,9 @@ public final class SqsWorker implements AutoCloseable {
                     timeout);
             job.parsed = parsed;
             TryOnRequest request = parsed.request().toBuilder().id(job.id).progress(event -> {
-                if (event.stage().compareTo(ProgressListener.Stage.ENCODING) >= 0) { // inside a pipeline run
-                    job.started = true;
+                switch (event.stage()) {
+                    case ENCODING, RUNNING, DECODING, STORING -> job.started = true; // its pipeline run began
+                    default -> { }
                 }
                 progress.onProgress(event);
             }).build();
@@ -320,8 +320,8 @@ public final class SqsWorker implements AutoCloseable {
             return;
         }
         job.heartbeat.cancel(false);
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        Failure meaning = cause == null ? null : Failure.of(cause);
+        Failure meaning = failure == null ? null : Failure.of(failure);
+        Throwable cause = meaning == null ? null : meaning.cause();
         try {
             if (cause == null) {
                 delete(job);
